@@ -1,0 +1,1 @@
+"""The agent engine: per-tab sessions, turns, forking. Never imports Textual."""

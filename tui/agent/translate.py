@@ -1,0 +1,153 @@
+"""Turn the SDK's message stream into agent-tui events. One Translator per turn."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from tui.agent import errors
+from tui.agent.events import (
+    AgentEvent,
+    ApiRetrying,
+    ErrorOccurred,
+    TextDelta,
+    ThinkingDelta,
+    ToolUseFinished,
+    ToolUseInput,
+    ToolUseStarted,
+    TurnFinished,
+    TurnInterrupted,
+    Usage,
+)
+
+_INTERRUPTED_REASONS = frozenset({"aborted_streaming", "aborted_tools"})
+
+
+def _usage(raw: dict[str, Any] | None) -> Usage:
+    raw = raw or {}
+
+    def n(key: str) -> int:
+        v = raw.get(key)
+        return v if isinstance(v, int) else 0
+
+    return Usage(
+        input_tokens=n("input_tokens"),
+        output_tokens=n("output_tokens"),
+        cache_read_tokens=n("cache_read_input_tokens"),
+        cache_creation_tokens=n("cache_creation_input_tokens"),
+    )
+
+
+def _result_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
+        )
+    return "" if content is None else json.dumps(content, ensure_ascii=False)
+
+
+class Translator:
+    def __init__(self, session_id: str, emit: Callable[[AgentEvent], None]) -> None:
+        import claude_agent_sdk as sdk
+
+        self._sdk = sdk
+        self.session_id = session_id
+        self._emit = emit
+        self.interrupting = False
+        self.failed = False
+        self._streamed_text = False
+        self._announced_tools: set[str] = set()
+
+    def fail(self, message: str, hint: str) -> None:
+        if not self.failed:
+            self.failed = True
+            self._emit(ErrorOccurred(self.session_id, message, hint))
+
+    def feed(self, message: Any) -> bool:
+        """Emit events for one SDK message; True once the turn's result arrived."""
+        sdk = self._sdk
+        sid = self.session_id
+        if isinstance(message, sdk.StreamEvent):
+            if message.parent_tool_use_id is None:
+                self._stream_event(message.event)
+        elif isinstance(message, sdk.AssistantMessage):
+            if message.parent_tool_use_id is not None:
+                return False
+            if message.error is not None:
+                text = "".join(b.text for b in message.content if isinstance(b, sdk.TextBlock))
+                self.fail(*errors.describe_api_error(message.error, text))
+            for block in message.content:
+                if isinstance(block, sdk.ToolUseBlock):
+                    if block.id not in self._announced_tools:
+                        self._announced_tools.add(block.id)
+                        self._emit(ToolUseStarted(sid, block.id, block.name))
+                    self._emit(ToolUseInput(sid, block.id, block.name, dict(block.input)))
+        elif isinstance(message, sdk.UserMessage):
+            if isinstance(message.content, list):
+                for block in message.content:
+                    if isinstance(block, sdk.ToolResultBlock):
+                        self._emit(
+                            ToolUseFinished(
+                                sid,
+                                block.tool_use_id,
+                                _result_text(block.content),
+                                bool(block.is_error),
+                            )
+                        )
+        elif isinstance(message, sdk.MirrorErrorMessage):
+            self._emit(ErrorOccurred(sid, *errors.describe_store_error(message.error)))
+        elif isinstance(message, sdk.SystemMessage):
+            if message.subtype == "api_retry":
+                d = message.data
+                self._emit(
+                    ApiRetrying(
+                        sid,
+                        attempt=int(d.get("attempt") or 0),
+                        max_retries=int(d.get("max_retries") or 0),
+                        delay_ms=float(d.get("retry_delay_ms") or 0),
+                        error=str(d.get("error") or d.get("error_status") or "error"),
+                    )
+                )
+        elif isinstance(message, sdk.ResultMessage):
+            self._result(message)
+            return True
+        return False
+
+    def _stream_event(self, event: dict[str, Any]) -> None:
+        sid = self.session_id
+        etype = event.get("type")
+        if etype == "content_block_delta":
+            delta = event.get("delta") or {}
+            dtype = delta.get("type")
+            if dtype == "text_delta":
+                self._streamed_text = True
+                self._emit(TextDelta(sid, delta.get("text", "")))
+            elif dtype == "thinking_delta":
+                self._emit(ThinkingDelta(sid, delta.get("thinking", "")))
+        elif etype == "content_block_start":
+            block = event.get("content_block") or {}
+            if block.get("type") == "tool_use" and block.get("id"):
+                self._announced_tools.add(block["id"])
+                self._emit(ToolUseStarted(sid, block["id"], block.get("name", "tool")))
+
+    def _result(self, message: Any) -> None:
+        sid = self.session_id
+        interrupted = self.interrupting or message.terminal_reason in _INTERRUPTED_REASONS
+        if interrupted:
+            self._emit(TurnInterrupted(sid))
+            return
+        if message.is_error and not self.failed:
+            detail = message.result or "; ".join(message.errors or []) or message.subtype
+            self.fail(*errors.describe_result_error(message.api_error_status, detail))
+        self._emit(
+            TurnFinished(
+                sid,
+                usage=_usage(message.usage),
+                cost_usd=message.total_cost_usd,
+                duration_ms=message.duration_ms,
+                is_error=bool(message.is_error) or self.failed,
+            )
+        )
