@@ -3,6 +3,8 @@ Every function returns (message, hint)."""
 
 from __future__ import annotations
 
+import re
+
 _LOGIN_HINT = (
     "Check ANTHROPIC_API_KEY, or run `claude /login` to sign in again; then send the prompt again."
 )
@@ -30,7 +32,15 @@ def _tail(lines: list[str], n: int = 3) -> str:
     return f" ({text})" if text else ""
 
 
+_STATUS_KINDS = {400: "invalid_request", 401: "authentication_failed", 429: "rate_limit"}
+
+
 def describe_api_error(kind: str, text: str) -> tuple[str, str]:
+    # The CLI tags several failures "unknown" and puts the HTTP status in the text.
+    match = re.search(r"API Error: (\d{3})", text)
+    if kind == "unknown" and match:
+        status = int(match.group(1))
+        kind = _STATUS_KINDS.get(status, "server_error" if status >= 500 else kind)
     message, hint = _API_ERRORS.get(kind, ("The API returned an error.", "Send the prompt again."))
     if text.strip():
         message = f"{message} {text.strip()}"
