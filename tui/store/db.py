@@ -1,0 +1,219 @@
+"""The one SQLite connection agent-tui keeps, how it is opened, and how it is written.
+
+Everything lives in one file. Opening it never writes to a file that is not an
+agent-tui database (or empty): the checks run first and fail with a ``StoreError``.
+Several coroutines share the connection, so every write goes through
+``Database.transaction()``; ``BEGIN IMMEDIATE`` makes a second agent-tui process on the
+same file wait its turn (``busy_timeout``) instead of failing halfway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from .errors import (
+    CannotOpenDatabaseError,
+    ForeignDatabaseError,
+    NotADatabaseError,
+    SchemaTooNewError,
+)
+from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    """Owns the connection. ``db = await Database.open(path)`` ... ``await db.close()``."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str], *, version: int = SCHEMA_VERSION) -> Database:
+        """Open (creating if need be) and migrate the database at ``path``.
+
+        ``version`` stops the migrations early; only tests of the migrations want that.
+        Raises a ``StoreError`` subclass when the file cannot be used.
+        """
+        path = _prepare_file(path)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise _explain(path, error) from None
+        db = cls(conn, path)
+        try:
+            await db._setup(version)
+        except sqlite3.Error as error:
+            await conn.close()
+            raise _explain(path, error) from None
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def _setup(self, version: int) -> None:
+        conn = self._conn
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        # Read-only checks before the first write (switching to WAL writes the header).
+        await self._schema_version()
+        (mode,) = await self.fetchone("PRAGMA journal_mode = WAL") or ("",)
+        if str(mode).lower() != "wal":
+            raise CannotOpenDatabaseError(self.path, "SQLite cannot use write-ahead logging there")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        if await self._schema_version() < version:
+            async with self.transaction():
+                # Again, under the write lock: another process may have migrated meanwhile.
+                for number in range(await self._schema_version(), version):
+                    await MIGRATIONS[number](conn)
+                    await conn.execute(f"PRAGMA user_version = {number + 1}")
+        # SQLite's lower() and LIKE fold ASCII only; the catalog's title search needs more.
+        await conn.create_function("casefold", 1, _casefold, deterministic=True)
+
+    async def _schema_version(self) -> int:
+        """The file's schema version; raises if the file is not ours or too new."""
+        # One statement, so one snapshot: another process may be migrating the file.
+        ((app_id, found, objects),) = await self.fetchall(
+            """
+            SELECT (SELECT application_id FROM pragma_application_id),
+                   (SELECT user_version FROM pragma_user_version),
+                   (SELECT count(*) FROM sqlite_master)
+            """
+        )
+        if app_id != APPLICATION_ID:
+            if app_id or objects or found:
+                raise ForeignDatabaseError(self.path)
+            return 0  # a new, empty database
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNewError(self.path, found, SCHEMA_VERSION)
+        return int(found)
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The shared connection, for reads. Write only inside ``transaction()``."""
+        return self._conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """``async with db.transaction() as conn:`` one write transaction, committed on
+        normal exit and rolled back on any exception (cancellation included)."""
+        async with self._write_lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                # Queued behind whatever is still running on the connection's thread
+                # (a BEGIN waiting for another process, say), so it lands even when
+                # this task is being cancelled and the lock is about to be released.
+                try:
+                    await self._conn.execute("ROLLBACK")
+                except sqlite3.OperationalError:
+                    pass  # SQLite already rolled back (e.g. after a full disk)
+                raise
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def now_ms() -> int:
+    """Wall-clock time in Unix epoch milliseconds, the unit of every timestamp stored."""
+    return time.time_ns() // 1_000_000
+
+
+def _casefold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _prepare_file(name: str | os.PathLike[str]) -> Path:
+    """Create the file (0600) and its missing folders (0700), or check that the
+    existing file could be a SQLite database, reading it only."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        raise CannotOpenDatabaseError(path, "that is a folder, not a file")
+    _make_folders(path, path.parent)
+    try:
+        # Created here rather than by SQLite so it starts private; SQLite gives the
+        # -wal and -shm files it makes next to it the same mode.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _check_existing(path)
+        return path
+    except OSError as error:
+        raise CannotOpenDatabaseError(path, _reason(error)) from None
+    os.close(fd)
+    os.chmod(path, 0o600)  # os.open's mode passed through the umask
+    return path
+
+
+def _make_folders(path: Path, folder: Path) -> None:
+    missing: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        try:
+            os.mkdir(created, 0o700)
+        except FileExistsError:
+            continue  # someone else made it just now: not ours to change
+        except OSError as error:
+            raise CannotOpenDatabaseError(
+                path, f"cannot create the folder {created} ({_reason(error)})"
+            ) from None
+        os.chmod(created, 0o700)
+
+
+def _check_existing(path: Path) -> None:
+    try:
+        with open(path, "rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise CannotOpenDatabaseError(path, _reason(error)) from None
+    if header and header != SQLITE_HEADER:
+        raise NotADatabaseError(path)
+    if not os.access(path, os.W_OK):
+        raise CannotOpenDatabaseError(path, "it is read-only")
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
+
+
+def _explain(path: Path, error: sqlite3.Error) -> Exception:
+    if isinstance(error, sqlite3.OperationalError):
+        # Locked, read-only, unopenable, I/O: the file may be fine, its access is not.
+        return CannotOpenDatabaseError(path, str(error))
+    if isinstance(error, sqlite3.DatabaseError):
+        return NotADatabaseError(path, f"it is damaged or not a SQLite database ({error})")
+    return error

@@ -1,0 +1,302 @@
+"""The SDK's ``SessionStore`` over the agent-tui database.
+
+The SDK mirrors every transcript line here (``append``) and resumes or forks from here
+(``load``). Each append also keeps the SDK's session summary, the session catalog and
+full-text search current, in the same transaction, so they never disagree with the
+transcript.
+
+Duck-typed: the SDK probes for the optional methods by name, and importing
+``claude_agent_sdk`` is too slow for the start-up path, so it is only imported by
+``append`` (when an agent is running and the SDK is loaded anyway).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
+
+import aiosqlite
+
+from .db import Database, now_ms
+from .entries import entry_model, search_text
+from .schema import INSERT_SEARCH_ROW, sql_text
+
+if TYPE_CHECKING:
+    from claude_agent_sdk import (
+        SessionKey,
+        SessionListSubkeysKey,
+        SessionStoreEntry,
+        SessionStoreListEntry,
+        SessionSummaryEntry,
+    )
+
+# Stamps the write with a storage mtime strictly later than any other in the file, so
+# back-to-back appends never share one (the SDK compares them for staleness). Also
+# returns what the rest of the append needs, saving round trips to the database thread:
+# the last seq in use and which of the batch's uuids (JSON array ?5) are stored already.
+_UPSERT_TRANSCRIPT = """
+    INSERT INTO transcripts (project_key, session_id, subpath, mtime)
+    VALUES (?1, ?2, ?3, max(?4, (SELECT coalesce(max(mtime), 0) + 1 FROM transcripts)))
+    ON CONFLICT (project_key, session_id, subpath)
+    DO UPDATE SET mtime = excluded.mtime
+    RETURNING
+        id,
+        mtime,
+        summary,
+        (SELECT coalesce(max(seq), 0) FROM entries),
+        (SELECT json_group_array(uuid) FROM entries
+         WHERE transcript = transcripts.id AND uuid IN (SELECT value FROM json_each(?5)))
+"""
+
+# Created by the first append to a main transcript; later appends refresh it. A title
+# is only replaced by a non-empty one, and turns only ever add up.
+_UPSERT_SESSION = """
+    INSERT INTO sessions (id, project_key, title, cwd, model, created, updated, turn_count)
+    VALUES (:id, :project_key, :title, :cwd, :model, :now, :now, :turns)
+    ON CONFLICT (id) DO UPDATE SET
+        project_key = excluded.project_key,
+        title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE title END,
+        cwd = coalesce(excluded.cwd, cwd),
+        model = coalesce(excluded.model, model),
+        updated = excluded.updated,
+        turn_count = turn_count + excluded.turn_count
+"""
+
+
+class _Line(NamedTuple):
+    uuid: str | None
+    entry: dict[str, Any]
+    text: str
+
+
+def _dumps(value: Any) -> str:
+    # ASCII-escaped, so lone surrogates survive the round trip through SQLite's UTF-8.
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _parse_array(texts: list[str]) -> Any:
+    """Parse JSON texts into a list in one call, much quicker than one call each.
+
+    A long transcript makes hundreds of thousands of dicts and lists, enough to set off
+    several full passes of the cycle collector over the whole heap; the parse makes no
+    cycles, so the collector waits until it is done. Nothing else runs meanwhile: the
+    parse does not yield to the event loop.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads("[" + ",".join(texts) + "]")
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _subpath(key: SessionKey) -> str:
+    # The SDK omits subpath for a main transcript; '' keeps the UNIQUE key usable.
+    return key.get("subpath") or ""
+
+
+class SqliteSessionStore:
+    """``SessionStore`` adapter. ``await SqliteSessionStore.open(path)`` owns its own
+    database; ``SqliteSessionStore(db)`` shares one the app owns (and leaves it open)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._owns_db = False
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> SqliteSessionStore:
+        store = cls(await Database.open(path))
+        store._owns_db = True
+        return store
+
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    async def close(self) -> None:
+        if self._owns_db:
+            await self._db.close()
+
+    # -- SessionStore ------------------------------------------------------------
+
+    async def append(self, key: SessionKey, entries: list[SessionStoreEntry]) -> None:
+        """Store a batch in one transaction. Idempotent on ``uuid`` (the first copy
+        wins, within a batch too); entries without one are always appended."""
+        if not entries:
+            return
+        # Here rather than at the top of the module (slow, and not needed to start the
+        # app), and before the transaction so the first import holds no locks.
+        from claude_agent_sdk import fold_session_summary
+
+        lines: list[_Line] = []
+        seen: set[str] = set()
+        for raw in entries:
+            entry = cast("dict[str, Any]", raw)
+            uuid = entry.get("uuid")
+            if not isinstance(uuid, str):
+                uuid = None
+            elif uuid in seen:
+                continue
+            else:
+                seen.add(uuid)
+            lines.append(_Line(uuid, entry, _dumps(entry)))
+
+        project_key, session_id, subpath = key["project_key"], key["session_id"], _subpath(key)
+        async with self._db.transaction() as conn:
+            ((transcript, mtime, summary, last_seq, stored),) = await conn.execute_fetchall(
+                _UPSERT_TRANSCRIPT,
+                (project_key, session_id, subpath, now_ms(), json.dumps(list(seen))),
+            )
+            if stored != "[]":
+                known = set(json.loads(stored))
+                lines = [line for line in lines if line.uuid not in known]
+                if not lines:
+                    return
+            # seq is assigned here rather than by SQLite so the new rows' seqs are known
+            # without reading them back; the write lock keeps max(seq) stable meanwhile.
+            await conn.executemany(
+                "INSERT INTO entries (seq, transcript, uuid, entry) VALUES (?, ?, ?, ?)",
+                [
+                    (last_seq + n, transcript, line.uuid, line.text)
+                    for n, line in enumerate(lines, 1)
+                ],
+            )
+            if not subpath:
+                new = [line.entry for line in lines]
+                previous: SessionSummaryEntry | None = None
+                if summary is not None:
+                    previous = {
+                        "session_id": session_id,
+                        "mtime": mtime,
+                        "data": json.loads(summary),
+                    }
+                # Only new entries: a re-sent batch must not fold (or count) twice.
+                folded = fold_session_summary(previous, key, cast("list[SessionStoreEntry]", new))
+                await conn.execute(
+                    "UPDATE transcripts SET summary = ? WHERE id = ?",
+                    (_dumps(folded["data"]), transcript),
+                )
+                await _update_catalog(conn, key, new, last_seq, folded["data"], mtime)
+
+    async def load(self, key: SessionKey) -> list[SessionStoreEntry] | None:
+        """Entries in append order; None if the key was never written."""
+        rows = await self._db.fetchall(
+            """
+            SELECT e.entry FROM transcripts t LEFT JOIN entries e ON e.transcript = t.id
+            WHERE t.project_key = ? AND t.session_id = ? AND t.subpath = ?
+            ORDER BY e.seq
+            """,
+            (key["project_key"], key["session_id"], _subpath(key)),
+        )
+        if not rows:
+            return None
+        if rows[0][0] is None:
+            return []
+        return cast("list[SessionStoreEntry]", _parse_array([row[0] for row in rows]))
+
+    async def list_sessions(self, project_key: str) -> list[SessionStoreListEntry]:
+        rows = await self._db.fetchall(
+            "SELECT session_id, mtime FROM transcripts WHERE project_key = ? AND subpath = ''",
+            (project_key,),
+        )
+        return [{"session_id": session_id, "mtime": mtime} for session_id, mtime in rows]
+
+    async def list_session_summaries(self, project_key: str) -> list[SessionSummaryEntry]:
+        rows = await self._db.fetchall(
+            "SELECT session_id, mtime, summary FROM transcripts "
+            "WHERE project_key = ? AND subpath = '' AND summary IS NOT NULL",
+            (project_key,),
+        )
+        return [
+            {"session_id": session_id, "mtime": mtime, "data": json.loads(summary)}
+            for session_id, mtime, summary in rows
+        ]
+
+    async def delete(self, key: SessionKey) -> None:
+        """A main key takes its subagent transcripts, summary, catalog entry and search
+        rows with it; a key with a subpath removes just that transcript."""
+        async with self._db.transaction() as conn:
+            subpath = _subpath(key)
+            if subpath:
+                await conn.execute(
+                    "DELETE FROM transcripts WHERE project_key = ? AND session_id = ? "
+                    "AND subpath = ?",
+                    (key["project_key"], key["session_id"], subpath),
+                )
+            else:
+                await delete_session_rows(conn, key["project_key"], key["session_id"])
+
+    async def list_subkeys(self, key: SessionListSubkeysKey) -> list[str]:
+        rows = await self._db.fetchall(
+            "SELECT subpath FROM transcripts WHERE project_key = ? AND session_id = ? "
+            "AND subpath <> '' ORDER BY id",
+            (key["project_key"], key["session_id"]),
+        )
+        return [subpath for (subpath,) in rows]
+
+
+async def _update_catalog(
+    conn: aiosqlite.Connection,
+    key: SessionKey,
+    new: list[dict[str, Any]],
+    last_seq: int,
+    summary: dict[str, Any],
+    mtime: int,
+) -> None:
+    """Index new main-transcript entries (numbered from ``last_seq + 1``) for search and
+    bring the session's catalog entry up to date."""
+    session_id = key["session_id"]
+    found = []
+    turns = 0
+    model = None
+    for seq, entry in enumerate(new, last_seq + 1):
+        hit = search_text(entry)
+        if hit is not None:
+            kind, text = hit
+            turns += kind == "prompt"
+            found.append((seq, session_id, kind, sql_text(text)))
+        model = entry_model(entry) or model
+    if found:
+        await conn.executemany(INSERT_SEARCH_ROW, found)
+
+    # The summary's fields, as the SDK's own session list reads them.
+    title = summary.get("custom_title") or summary.get("ai_title") or summary.get("first_prompt")
+    cwd = summary.get("cwd")
+    await conn.execute(
+        _UPSERT_SESSION,
+        {
+            "id": session_id,
+            "project_key": key["project_key"],
+            "title": sql_text(title) if isinstance(title, str) else "",
+            "cwd": sql_text(cwd) if isinstance(cwd, str) else None,
+            "model": model,
+            "now": mtime,
+            "turns": turns,
+        },
+    )
+
+
+async def delete_session_rows(
+    conn: aiosqlite.Connection, project_key: str, session_id: str
+) -> None:
+    """Everything stored for one session, inside the caller's write transaction."""
+    await conn.execute(
+        """
+        DELETE FROM search WHERE rowid IN (
+            SELECT e.seq FROM transcripts t JOIN entries e ON e.transcript = t.id
+            WHERE t.project_key = ? AND t.session_id = ? AND t.subpath = ''
+        )
+        """,
+        (project_key, session_id),
+    )
+    # Entries go with their transcripts (ON DELETE CASCADE), lineage with the session.
+    await conn.execute(
+        "DELETE FROM transcripts WHERE project_key = ? AND session_id = ?",
+        (project_key, session_id),
+    )
+    await conn.execute(
+        "DELETE FROM sessions WHERE id = ? AND project_key = ?", (session_id, project_key)
+    )
