@@ -146,6 +146,9 @@ async def test_interrupt_stops_within_a_second(engine: Engine, scripted_server: 
     # The interrupted turn is stored as a turn, marked interrupted.
     turns = await stored_turns(engine, s.session_id)
     assert turns[-1].prompt == "slow 20" and turns[-1].interrupted
+    # with the partial reply it had streamed so far.
+    streamed = engine.text_since(mark, s.session_id)
+    assert turns[-1].reply and streamed.startswith(turns[-1].reply[:20])
     # and the tab goes on.
     reply = await engine.turn(s, "still there?")
     assert "still there?" in reply
