@@ -187,10 +187,11 @@ class _Builder:
             elif btype == "thinking" and isinstance(block.get("thinking"), str):
                 turn.parts.append(ThinkingPart(block["thinking"]))
             elif btype == "tool_use":
+                tool_input = block.get("input")
                 call = ToolCall(
                     id=str(block.get("id", "")),
                     name=str(block.get("name", "tool")),
-                    input=block.get("input") if isinstance(block.get("input"), dict) else {},
+                    input=tool_input if isinstance(tool_input, dict) else {},
                 )
                 self._tools[call.id] = call
                 turn.parts.append(call)

@@ -1,0 +1,560 @@
+"""One turn of a transcript: the prompt, the reply (streamed Markdown), thinking and
+tool calls as collapsible blocks, inline notices, and a one-line footer.
+
+`TurnRecord` is what the chat view knows about a turn (the agent's `Turn` plus the
+bits only the view cares about); `TurnView` displays one record. Stored turns are
+composed in one go; the live turn is filled in by `TurnView.sync`, which only ever
+appends or updates what changed since the last call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from markdown_it import MarkdownIt
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.highlight import highlight
+from textual.widget import Widget
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from tui.agent.turns import TextPart, ThinkingPart, ToolCall, Turn
+from tui.widgets.literal import literal, one_line, sanitize
+
+NoteKind = Literal["error", "retry", "permission", "info"]
+
+RESULT_MAX_LINES = 40
+RESULT_MAX_CHARS = 4096
+
+
+@dataclass(eq=False)
+class Note:
+    """Something the engine said about a turn that is not part of the transcript:
+    an error (with a hint), a retry, a permission prompt."""
+
+    kind: NoteKind
+    text: str
+    hint: str = ""
+    tool: str = ""
+
+
+Item = TextPart | ThinkingPart | ToolCall | Note
+
+
+@dataclass(eq=False)
+class TurnRecord:
+    turn: Turn
+    live: bool = False
+    # None for stored turns (derived from `turn.parts`); the live turn keeps its own
+    # list so notes stay in order between the parts.
+    items: list[Item] | None = None
+    duration_ms: int | None = None
+    cost_usd: float | None = None
+    failed: bool = False
+    disconnected: bool = False
+    # Standalone notices that arrived after this turn (e.g. a failed connection).
+    trailing: list[Note] = field(default_factory=list)
+    tools: dict[str, ToolCall] = field(default_factory=dict)
+    # Position in the chat's list of turns (the turn number is index + 1).
+    index: int = 0
+    # Estimated widget count (see `estimate_widgets`), cached.
+    cost: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return not self.live
+
+    def view_items(self) -> list[Item]:
+        if self.items is not None:
+            return self.items
+        items: list[Item] = []
+        for part in self.turn.parts:
+            if isinstance(part, TextPart):
+                if not part.text:
+                    continue
+                # Adjacent text blocks read as one reply; one Markdown widget is cheaper.
+                if items and isinstance(items[-1], TextPart):
+                    items[-1] = TextPart(items[-1].text + "\n\n" + part.text)
+                    continue
+            items.append(part)
+        error = self.turn.error
+        if error and error.strip() != self.turn.reply.strip():
+            items.append(Note("error", error))
+        return items
+
+
+# List items and table rows: each becomes a couple of widgets.
+_LIST_OR_ROW = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)]|\|)[ \t]", re.MULTILINE)
+
+
+def estimate_widgets(record: TurnRecord) -> int:
+    """Roughly how many widgets a turn's view needs: the turn, prompt and footer, one
+    per collapsed block or notice, and the Markdown blocks of its replies."""
+    count = 3 + len(record.trailing)
+    for item in record.view_items():
+        if isinstance(item, TextPart):
+            text = item.text
+            count += 2 + text.count("\n\n") + 2 * len(_LIST_OR_ROW.findall(text))
+        else:
+            count += 2
+    return count
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def format_tokens(n: int) -> str:
+    if n < 1000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def format_duration(ms: int) -> str:
+    seconds = ms / 1000
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} m {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} m"
+
+
+def format_cost(usd: float) -> str:
+    if usd >= 1:
+        return f"${usd:.2f}"
+    if usd >= 0.01:
+        return f"${usd:.3f}"
+    return f"${usd:.4f}"
+
+
+def truncate(
+    text: str, max_lines: int = RESULT_MAX_LINES, max_chars: int = RESULT_MAX_CHARS
+) -> str:
+    """`text` cut to at most `max_lines` lines and about `max_chars` characters, with a
+    last line saying how much was left out."""
+    lines = text.splitlines()
+    if len(lines) <= max_lines and len(text) <= max_chars:
+        return text
+    kept: list[str] = []
+    used = 0
+    for line in lines[:max_lines]:
+        if used + len(line) > max_chars:
+            room = max_chars - used
+            if room > 0 or not kept:
+                kept.append(line[: max(room, 0)] + "…")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    omitted = len(lines) - len(kept)
+    if omitted > 0:
+        noun = "line" if omitted == 1 else "lines"
+        kept.append(f"… {omitted:,} more {noun}")
+    else:
+        kept.append(f"… {len(text) - used:,} more characters")
+    return "\n".join(kept)
+
+
+def tool_title(call: ToolCall) -> Content:
+    if call.result is None:
+        status = Content.styled(" …", "$text-muted")
+    elif call.is_error:
+        status = Content.styled(" ✗", "bold $text-error")
+    else:
+        status = Content.styled(" ✓", "$text-success")
+    summary = one_line(call.summary, 200) if call.input else ""
+    return Content.assemble(
+        Content.styled(one_line(call.name, 60) or "tool", "bold"),
+        "  " if summary else "",
+        Content.styled(summary, "$text-muted") if summary else "",
+        status,
+    )
+
+
+def tool_input_content(call: ToolCall) -> Content:
+    data = call.input
+    command = data.get("command")
+    if isinstance(command, str):
+        code = truncate(sanitize(command), 20, 2000)
+        parts: list[Content | str] = [
+            Content.styled("$ ", "$text-muted"),
+            highlight(code, language="bash"),
+        ]
+        description = data.get("description")
+        if isinstance(description, str) and description.strip():
+            parts += ["\n", literal(description, "italic $text-muted")]
+        rest = {k: v for k, v in data.items() if k not in ("command", "description")}
+        if rest:
+            parts += ["\n", _json_content(rest)]
+        return Content.assemble(*parts)
+    return _json_content(data)
+
+
+def _json_content(data: dict[str, Any]) -> Content:
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(data)
+    return highlight(truncate(sanitize(text), 30, 3000), language="json")
+
+
+def note_content(note: Note) -> Content:
+    if note.kind == "error":
+        head = Content.styled("✗ " + sanitize(note.text), "bold $text-error")
+    elif note.kind == "retry":
+        head = Content.styled("↻ " + sanitize(note.text), "$text-warning")
+    elif note.kind == "permission":
+        head = Content.styled("◆ " + sanitize(note.text), "$text-accent")
+    else:
+        head = Content.styled("• " + sanitize(note.text), "$text-muted")
+    if note.hint:
+        return Content.assemble(head, "\n  ", literal(note.hint, "$text-muted"))
+    return head
+
+
+def footer_content(record: TurnRecord, number: int) -> Content:
+    turn = record.turn
+    bits: list[Content] = [Content(f"#{number}")]
+    if record.live:
+        bits.append(Content.styled("streaming…", "$text-accent"))
+    if record.duration_ms is not None:
+        bits.append(Content(format_duration(record.duration_ms)))
+    if turn.usage is not None and turn.usage.total:
+        u = turn.usage
+        bits.append(
+            Content(f"{format_tokens(u.total)} tokens ({format_tokens(u.output_tokens)} out)")
+        )
+    if record.cost_usd is not None:
+        bits.append(Content(format_cost(record.cost_usd)))
+    if turn.model:
+        bits.append(Content(sanitize(turn.model)))
+    if turn.interrupted:
+        bits.append(Content.styled("■ interrupted", "bold $text-warning"))
+    elif record.disconnected:
+        bits.append(Content.styled("■ ended: disconnected", "bold $text-warning"))
+    if record.failed or (turn.error and not record.live):
+        bits.append(Content.styled("✗ failed", "bold $text-error"))
+    return Content(" · ").join(bits)
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def _markdown_parser() -> MarkdownIt:
+    # Raw HTML would be dropped silently by the Markdown widget; with it disabled,
+    # "<div>" in a reply shows as the text it is.
+    return MarkdownIt("gfm-like", {"html": False})
+
+
+class ReplyMarkdown(Markdown):
+    """A run of reply text. Links are not opened on click.
+
+    Given `markdown`, the blocks are built while composing, so a page of stored turns
+    lays out once (Markdown's own initial update parses in a thread and mounts later,
+    one relayout per reply). Without it, the widget starts empty and is streamed to.
+    """
+
+    def __init__(self, markdown: str | None = None) -> None:
+        super().__init__(None, parser_factory=_markdown_parser, open_links=False)
+        self._prebuilt = markdown
+
+    def compose(self) -> ComposeResult:
+        if self._prebuilt:
+            yield from self._build_from_source(self._prebuilt)
+
+    async def _on_mount(self, event: events.Mount) -> None:  # type: ignore[override]
+        source = self._prebuilt
+        if source is None:
+            return  # Markdown's own mount handler runs next and sets up an empty document
+        # Already built: skip Markdown's handler, which would rebuild from scratch.
+        event.prevent_default()
+        self._markdown = source
+        lines = source.splitlines()
+        self._last_parsed_line = len(lines) - (1 if lines and lines[-1] else 0)
+
+
+class PromptBlock(Static):
+    """The user's prompt, shown literally."""
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__(literal(prompt.rstrip("\n")), classes="prompt")
+
+
+class NoteLine(Static):
+    def __init__(self, note: Note) -> None:
+        super().__init__(note_content(note), classes=f"note -{note.kind}")
+        self.note = note
+        self._shown = (note.kind, note.text, note.hint)
+
+    def refresh_note(self) -> None:
+        key = (self.note.kind, self.note.text, self.note.hint)
+        if key != self._shown:
+            self._shown = key
+            self.set_classes(f"note -{self.note.kind}")
+            self.update(note_content(self.note))
+
+
+class Fold(Collapsible):
+    """A collapsed-by-default block whose body is built only when first expanded,
+    and whose title is never parsed as markup nor takes focus."""
+
+    def __init__(self, title: Content, *, classes: str) -> None:
+        # Collapsible's title is typed `str` but takes Content (and then shows it as is).
+        super().__init__(
+            title=cast(str, title),
+            collapsed=True,
+            collapsed_symbol="▸",
+            expanded_symbol="▾",
+            classes=classes,
+        )
+        self._built = False
+
+    def compose(self) -> ComposeResult:
+        # Only the title until first expanded: a transcript has many of these.
+        yield self._title
+
+    def on_mount(self) -> None:
+        # Dozens of these in a transcript must not become tab stops; the chat's own
+        # cursor toggles them (enter), and a click still works.
+        self._title.can_focus = False
+
+    def body(self) -> list[Widget]:
+        return []
+
+    @on(Collapsible.Expanded)
+    def _build_on_expand(self, event: Collapsible.Expanded) -> None:
+        if event.collapsible is self and not self._built:
+            self._built = True
+            self.mount(Collapsible.Contents(*self.body()))
+
+    def rebuild(self) -> None:
+        """Refresh the body if it has been built (cheap no-op while collapsed)."""
+        if not self._built:
+            return
+        with suppress(Exception):
+            contents = self.query_one(Collapsible.Contents)
+            contents.remove_children()
+            contents.mount_all(self.body())
+
+
+class ThinkingFold(Fold):
+    def __init__(self, part: ThinkingPart) -> None:
+        super().__init__(self._title_for(part), classes="thinking")
+        self.part = part
+        self._shown_len = len(part.text)
+
+    @staticmethod
+    def _title_for(part: ThinkingPart) -> Content:
+        words = len(part.text.split())
+        return Content.styled(f"Thinking ({words:,} words)", "italic $text-muted")
+
+    def body(self) -> list[Widget]:
+        return [Static(literal(self.part.text.strip()), classes="thinking-text")]
+
+    def refresh_part(self) -> None:
+        if len(self.part.text) != self._shown_len:
+            self._shown_len = len(self.part.text)
+            self.title = cast(str, self._title_for(self.part))
+            self.rebuild()
+
+
+class ToolFold(Fold):
+    def __init__(self, call: ToolCall) -> None:
+        super().__init__(tool_title(call), classes=self._classes_for(call))
+        self.call = call
+        self._shown = self._key()
+
+    @staticmethod
+    def _classes_for(call: ToolCall) -> str:
+        if call.result is None:
+            return "tool -running"
+        return "tool -error" if call.is_error else "tool"
+
+    def _key(self) -> tuple[int, str | None, bool]:
+        return (len(self.call.input), self.call.result, self.call.is_error)
+
+    def body(self) -> list[Widget]:
+        call = self.call
+        widgets: list[Widget] = []
+        if call.input:
+            widgets.append(Static(tool_input_content(call), classes="tool-input"))
+        if call.result is None:
+            widgets.append(Static(Content.styled("running…", "$text-muted"), classes="tool-result"))
+        else:
+            text = truncate(sanitize(call.result.rstrip())) or "(no output)"
+            classes = "tool-result -error" if call.is_error else "tool-result"
+            widgets.append(Static(Content(text), classes=classes))
+        return widgets
+
+    def refresh_call(self) -> None:
+        key = self._key()
+        if key != self._shown:
+            self._shown = key
+            self.title = cast(str, tool_title(self.call))
+            self.set_classes(self._classes_for(self.call))
+            self.rebuild()
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+async def _quiet_stop(stream: MarkdownStream) -> None:
+    with suppress(Exception):
+        await stream.stop()
+
+
+@dataclass(eq=False)
+class _Slot:
+    """One item of the live turn and the widget showing it."""
+
+    item: Item
+    widget: Widget
+    written: int = 0
+    stream: MarkdownStream | None = None
+
+
+class TurnView(Vertical):
+    """One turn. `number` is 1-based."""
+
+    def __init__(self, record: TurnRecord, number: int) -> None:
+        classes = ["turn"]
+        if record.live:
+            classes.append("-live")
+        if record.turn.interrupted:
+            classes.append("-interrupted")
+        super().__init__(classes=" ".join(classes))
+        self.record = record
+        self.number = number
+        self._slots: list[_Slot] = []
+        self._footer = Static(footer_content(record, number), classes="turn-footer")
+        self._streamed = record.live
+        self._dormant = False
+
+    def compose(self) -> ComposeResult:
+        yield PromptBlock(self.record.turn.prompt)
+        if not self._streamed:
+            yield from self._static_items()
+        yield self._footer
+        for note in self.record.trailing:
+            yield NoteLine(note).add_class("-standalone")
+
+    def _static_items(self) -> list[Widget]:
+        widgets: list[Widget] = []
+        for item in self.record.view_items():
+            widgets.append(self._widget_for(item, text=True))
+        return widgets
+
+    @staticmethod
+    def _widget_for(item: Item, *, text: bool) -> Widget:
+        if isinstance(item, TextPart):
+            return ReplyMarkdown(sanitize(item.text) if text else None)
+        if isinstance(item, ThinkingPart):
+            return ThinkingFold(item)
+        if isinstance(item, ToolCall):
+            return ToolFold(item)
+        return NoteLine(item)
+
+    # -------------------------------------------------------------- live updates
+
+    async def sync(self) -> None:
+        """Show whatever the record gained since the last call. Only for a view that
+        was created while its record was live; a no-op otherwise."""
+        if not self._streamed or not self.is_attached:
+            return
+        items = self.record.items or []
+        for index, item in enumerate(items):
+            if index == len(self._slots):
+                widget = self._widget_for(item, text=False)
+                self._slots.append(_Slot(item, widget))
+                await self.mount(widget, before=self._footer)
+                if not self.is_attached:
+                    return
+            slot = self._slots[index]
+            if isinstance(item, TextPart):
+                if len(item.text) > slot.written:
+                    chunk = item.text[slot.written :]
+                    slot.written = len(item.text)
+                    if slot.stream is None:
+                        assert isinstance(slot.widget, Markdown)
+                        slot.stream = Markdown.get_stream(slot.widget)
+                    await slot.stream.write(sanitize(chunk))
+            elif isinstance(slot.widget, ThinkingFold):
+                slot.widget.refresh_part()
+            elif isinstance(slot.widget, ToolFold):
+                slot.widget.refresh_call()
+            elif isinstance(slot.widget, NoteLine):
+                slot.widget.refresh_note()
+        if not self.record.live:
+            await self.stop_streams()
+            self.remove_class("-live")
+        self.set_class(self.record.turn.interrupted, "-interrupted")
+        self.refresh_footer()
+
+    async def stop_streams(self) -> None:
+        """Flush and stop the Markdown streams (before finishing or removing)."""
+        for slot in self._slots:
+            stream, slot.stream = slot.stream, None
+            if stream is not None:
+                with suppress(Exception):
+                    await stream.stop()
+
+    def refresh_footer(self) -> None:
+        self._footer.update(footer_content(self.record, self.number))
+
+    def add_trailing(self, note: Note) -> None:
+        if self._dormant:
+            self.wake()
+        self.mount(NoteLine(note).add_class("-standalone"))
+
+    def on_unmount(self) -> None:
+        # Removed while still streaming (e.g. the whole tab closed): end the tasks.
+        for slot in self._slots:
+            stream, slot.stream = slot.stream, None
+            if stream is not None:
+                task = asyncio.create_task(_quiet_stop(stream))
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+
+    # -------------------------------------------------------------- dormancy
+
+    @property
+    def dormant(self) -> bool:
+        return self._dormant
+
+    def sleep(self, height: int) -> None:
+        """Keep this turn's place (at `height` rows) but hide its contents, so layout
+        skips them while the turn is far from the viewport. Inline styles, not a
+        class: a class change restyles the whole subtree, which is slower."""
+        self._dormant = True
+        self.styles.height = height
+        for child in self.children:
+            child.styles.display = "none"
+
+    def wake(self) -> None:
+        self._dormant = False
+        for child in self.children:
+            child.styles.display = None
+        self.styles.height = None
+
+    # -------------------------------------------------------------- details
+
+    def toggle_details(self) -> bool:
+        """Expand every tool/thinking block, or collapse them all if all are open.
+        Returns False when the turn has none."""
+        folds = list(self.query_children(Fold))
+        if not folds:
+            return False
+        expand = any(fold.collapsed for fold in folds)
+        for fold in folds:
+            fold.collapsed = not expand
+        return True
