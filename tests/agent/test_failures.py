@@ -24,6 +24,7 @@ async def test_missing_cli(engine: Engine, tmp_path: Any) -> None:
     await engine.turn(s, "hello")
     err = engine.events.of(ErrorOccurred, s.session_id)[-1]
     assert "not found" in err.message and err.hint
+    assert err.unsent_prompt == "hello"  # handed back, not lost
     assert not s.connected and s.state == "error"
     s.settings.cli_path = None  # the user fixes the setup; the same tab goes on
     assert "hello again" in await engine.turn(s, "hello again")

@@ -136,6 +136,9 @@ class ErrorOccurred(Event):
 
     message: str
     hint: str = ""
+    # A prompt that never reached the model (the connection failed first): the UI
+    # hands it back to the user instead of losing it.
+    unsent_prompt: str = ""
 
 
 AgentEvent = (

@@ -185,7 +185,8 @@ class AgentSession:
                 if isinstance(pending, _Disconnect):
                     pending.done.set()
 
-    async def _connect(self) -> bool:
+    async def _connect(self) -> tuple[str, str] | None:
+        """Start the client; on failure return (message, hint) instead."""
         self._emit(ConnectionChanged(self.session_id, "connecting"))
         self.state = "connecting"
         await self._pool.acquire(self)
@@ -209,12 +210,10 @@ class AgentSession:
             self._emit(ConnectionChanged(self.session_id, "disconnected"))
             if not isinstance(exc, Exception):
                 raise
-            message, hint = errors.describe_connect_error(exc, list(self._stderr))
-            self._emit(ErrorOccurred(self.session_id, message, hint))
-            return False
+            return errors.describe_connect_error(exc, list(self._stderr))
         self._client = client
         self._emit(ConnectionChanged(self.session_id, "connected"))
-        return True
+        return None
 
     async def _disconnect(self, reason: str) -> None:
         client, self._client = self._client, None
@@ -234,37 +233,42 @@ class AgentSession:
         self.busy = True
         self._stderr.clear()
         try:
-            if self._client is None and not await self._connect():
-                return
-            self._pool.touch(self)
-            self.state = "streaming"
-            self.turn_started_at = time.monotonic()
-            self._translator = Translator(self.session_id, self._emit)
-            self._emit(TurnStarted(self.session_id, prompt))
-            finished = False
-            try:
-                await self._client.query(prompt)
-                async for message in self._client.receive_response():
-                    finished = self._translator.feed(message) or finished
-            except Exception as exc:
-                message, hint = errors.describe_turn_error(exc, list(self._stderr))
-                self._translator.fail(message, hint)
-                await self._disconnect("the Claude process failed")
-                self.state = "error"
-                return
-            if not finished:
-                # The stream ended without a result: the process went away.
-                message, hint = errors.describe_turn_error(None, list(self._stderr))
-                self._translator.fail(message, hint)
-                await self._disconnect("the Claude process exited")
-                self.state = "error"
-                return
-            self.state = "error" if self._translator.failed else "idle"
-            await self._refresh_title()
+            completed = await self._run_turn(prompt)
         finally:
             self.busy = False
             self.turn_started_at = None
             self._pool.notify()
+        if completed:
+            await self._refresh_title()
+
+    async def _run_turn(self, prompt: str) -> bool:
+        """One prompt through to its result; False when the turn could not complete."""
+        if self._client is None:
+            failure = await self._connect()
+            if failure is not None:
+                self._emit(ErrorOccurred(self.session_id, *failure, unsent_prompt=prompt))
+                return False
+        self._pool.touch(self)
+        self.state = "streaming"
+        self.turn_started_at = time.monotonic()
+        translator = self._translator = Translator(self.session_id, self._emit)
+        self._emit(TurnStarted(self.session_id, prompt))
+        finished = False
+        failure_exc: Exception | None = None
+        try:
+            await self._client.query(prompt)
+            async for message in self._client.receive_response():
+                finished = translator.feed(message) or finished
+        except Exception as exc:
+            failure_exc = exc
+        if failure_exc is not None or not finished:
+            # The stream broke, or ended without a result: the process went away.
+            translator.fail(*errors.describe_turn_error(failure_exc, list(self._stderr)))
+            await self._disconnect("the Claude process stopped")
+            self.state = "error"
+            return False
+        self.state = "error" if translator.failed else "idle"
+        return True
 
     async def _refresh_title(self) -> None:
         row = await self._catalog.get_session(self.session_id)

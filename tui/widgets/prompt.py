@@ -1,0 +1,171 @@
+"""The prompt: a multi-line editor where enter sends and ctrl+j breaks the line.
+
+Up on the first line walks back through earlier prompts (this session's turns and
+everything sent during this run), down walks forward again and finally restores
+what was being typed. Escape either interrupts the running turn or moves into the
+transcript; the app decides which, through `check_action`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+PLACEHOLDER = "Ask Claude…  (enter sends · ctrl+j new line · ↑ earlier prompts)"
+DEMO_PLACEHOLDER = (
+    "Demo: try  hello · markdown · slow 5 · tool notes.txt · error 500  (enter sends)"
+)
+
+
+class PromptInput(TextArea):
+    """One tab's prompt. Posts `Submitted`, `InterruptRequested` and `CursorRequested`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority, or TextArea would take enter for a newline first.
+        Binding("enter", "send", "Send", priority=True, id="prompt.send"),
+        Binding("ctrl+j", "newline", "New line", show=False, id="prompt.newline"),
+        Binding("escape", "interrupt", "Interrupt", id="prompt.interrupt"),
+        Binding("escape", "transcript", "Turns", id="prompt.transcript"),
+    ]
+
+    # Shown in the help screen next to the bindings; up/down are cursor keys of the
+    # editor that only recall history at the first / last line.
+    EXTRA_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("up", "Previous prompt (on the first line)"),
+        ("down", "Next prompt (on the last line)"),
+    ]
+
+    class Submitted(Message):
+        def __init__(self, prompt: PromptInput, text: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    class InterruptRequested(Message):
+        def __init__(self, prompt: PromptInput) -> None:
+            super().__init__()
+            self.prompt = prompt
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    class CursorRequested(Message):
+        def __init__(self, prompt: PromptInput) -> None:
+            super().__init__()
+            self.prompt = prompt
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    def __init__(self, text: str = "", *, id: str | None = None, classes: str | None = None):
+        super().__init__(
+            text,
+            id=id,
+            classes=classes,
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            placeholder=PLACEHOLDER,
+            compact=False,
+        )
+        # Older prompts first. `_history_index` is None while editing the draft.
+        self._session_history: list[str] = []
+        self._run_history: list[str] = []
+        self._history_index: int | None = None
+        self._stash = ""
+        # Set by the owner: is a turn running (escape interrupts) or not (escape
+        # moves into the transcript)?
+        self.busy = False
+
+    # ------------------------------------------------------------------ history
+
+    @property
+    def prompt_history(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for text in (*self._session_history, *self._run_history):
+            seen.pop(text, None)
+            seen[text] = None
+        return list(seen)
+
+    def set_session_history(self, prompts: list[str]) -> None:
+        self._session_history = [p for p in prompts if p.strip()]
+
+    def remember(self, text: str) -> None:
+        if text.strip():
+            self._run_history.append(text)
+        self._history_index = None
+
+    def _recall(self, index: int | None) -> None:
+        history = self.prompt_history
+        if self._history_index is None:
+            self._stash = self.text
+        self._history_index = index
+        text = self._stash if index is None else history[index]
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        loc = self.cursor_location
+        if not select and self.navigator.is_first_wrapped_line(loc) and self.prompt_history:
+            current = self._history_index
+            target = len(self.prompt_history) - 1 if current is None else current - 1
+            if target >= 0:
+                self._recall(target)
+                return
+        super().action_cursor_up(select)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        loc = self.cursor_location
+        if (
+            not select
+            and self._history_index is not None
+            and self.navigator.is_last_wrapped_line(loc)
+        ):
+            target: int | None = self._history_index + 1
+            if target is not None and target >= len(self.prompt_history):
+                target = None
+            self._recall(target)
+            return
+        super().action_cursor_down(select)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_send(self) -> None:
+        text = self.text
+        if not text.strip():
+            return
+        # Cleared here, not when the app gets the message: keys typed in between
+        # belong to the next prompt.
+        self.clear()
+        self.remember(text)
+        self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    def action_interrupt(self) -> None:
+        self.post_message(self.InterruptRequested(self))
+
+    def action_transcript(self) -> None:
+        self.post_message(self.CursorRequested(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "interrupt":
+            return self.busy
+        if action == "transcript":
+            return not self.busy
+        return super().check_action(action, parameters)
+
+    def set_busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.refresh_bindings()
