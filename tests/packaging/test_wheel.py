@@ -62,7 +62,10 @@ def test_wheel_ships_styles_and_starts(tmp_path: Path) -> None:
     (Path(site) / "zz_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
     version = subprocess.run(
-        [str(env_dir / "bin" / "agent-tui"), "--version"], capture_output=True, text=True
+        [str(env_dir / "bin" / "agent-tui"), "--version"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert version.returncode == 0, version.stderr
     assert version.stdout.startswith("agent-tui ")
@@ -74,6 +77,7 @@ def test_wheel_ships_styles_and_starts(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=work,  # not the checkout: `python -c` puts the cwd first on sys.path
     )
     assert started.returncode == 0, started.stderr
     assert started.stdout.startswith("started")

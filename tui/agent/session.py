@@ -149,6 +149,9 @@ class AgentSession:
             req.answer("deny", "The tab was closed.")
         self._commands.clear()
         self._push(_Close())
+        # A running turn would hold the task until it ends; stop it so the client
+        # closes within moments (what it streamed so far is already stored).
+        await self.interrupt()
         try:
             await asyncio.wait_for(asyncio.shield(self._task), DISCONNECT_TIMEOUT)
         except (asyncio.TimeoutError, asyncio.CancelledError):

@@ -70,7 +70,7 @@ class Database:
         await conn.execute("PRAGMA foreign_keys = ON")
         # Read-only checks before the first write (switching to WAL writes the header).
         await self._schema_version()
-        (mode,) = await self.fetchone("PRAGMA journal_mode = WAL") or ("",)
+        mode = await self._enter_wal()
         if str(mode).lower() != "wal":
             raise CannotOpenDatabaseError(self.path, "SQLite cannot use write-ahead logging there")
         await conn.execute("PRAGMA synchronous = NORMAL")
@@ -82,6 +82,21 @@ class Database:
                     await conn.execute(f"PRAGMA user_version = {number + 1}")
         # SQLite's lower() and LIKE fold ASCII only; the catalog's title search needs more.
         await conn.create_function("casefold", 1, _casefold, deterministic=True)
+
+    async def _enter_wal(self) -> str:
+        """Switch to WAL (persistent, so a no-op once done). The switch takes an
+        exclusive lock and SQLite may report "locked" at once rather than wait through
+        busy_timeout while another process is creating the same file, so retry for as
+        long as busy_timeout would have waited."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                (mode,) = await self.fetchone("PRAGMA journal_mode = WAL") or ("",)
+                return str(mode)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.05)
 
     async def _schema_version(self) -> int:
         """The file's schema version; raises if the file is not ours or too new."""
