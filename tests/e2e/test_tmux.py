@@ -142,3 +142,35 @@ def test_demo_prompt_fork_quit_and_restore(tmux: Tmux, tmp_path: Path) -> None:
     assert tab_bar.index("1 hello from tmux") < tab_bar.index("2 hello from tmux ⑂1")
     assert "2 sessions" in screen
     tmux("send-keys", "-t", "second", "C-q")
+
+
+def test_sigkill_loses_nothing_completed(tmux: Tmux, tmp_path: Path) -> None:
+    command = _command(tmp_path)
+    _start(tmux, "doomed", command)
+    tmux.wait("doomed", lambda s: "New session" in s and "DEMO" in s, "the first frame")
+    # Text and enter in one burst, then more typing at once: nothing may be merged
+    # into the sent prompt or lost from the next one.
+    tmux("send-keys", "-t", "doomed", "-l", "survive this")
+    tmux("send-keys", "-t", "doomed", "Enter")
+    tmux("send-keys", "-t", "doomed", "-l", "half-typed draft")
+    tmux.wait(
+        "doomed",
+        lambda s: 'Seen 1 prompt: 1) "survive this"' in s and "tokens" in s,
+        "the reply",
+    )
+    tmux.wait("doomed", lambda s: "half-typed draft" in s, "the draft in the prompt")
+    time.sleep(1.0)  # drafts are saved after a short pause in typing
+    pid = int(tmux("display-message", "-p", "-t", "doomed", "#{pane_pid}").strip())
+    os.kill(pid, 9)
+    deadline = time.monotonic() + 10
+    while tmux.alive("doomed") and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    _start(tmux, "reborn", command)
+    screen = tmux.wait(
+        "reborn",
+        lambda s: 'Seen 1 prompt: 1) "survive this"' in s and "half-typed draft" in s,
+        "the restored tab, transcript and draft",
+    )
+    assert "survive this" in screen.splitlines()[0].lower()
+    tmux("send-keys", "-t", "reborn", "C-q")
