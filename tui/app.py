@@ -13,9 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import deque
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,16 +21,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import TextArea
 
 from tui.agent.pool import LivePool
+from tui.commands import MODEL_CHOICES, ModelCommands
 from tui.config import PERMISSION_MODES, Config
 from tui.paths import styles_dir, user_data_dir
 from tui.screens.main import MainScreen
+from tui.tab import SessionEvent, Tab
 from tui.widgets.prompt import DEMO_PLACEHOLDER, PromptInput
 from tui.widgets.session_pane import SessionPane
 from tui.widgets.sidebar import SessionList, Sidebar
@@ -50,14 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DRAFT_DEBOUNCE = 0.3
-MODEL_CHOICES = (
-    "sonnet",
-    "opus",
-    "haiku",
-    "claude-sonnet-4-5",
-    "claude-opus-4-5",
-    "claude-haiku-4-5",
-)
 
 
 # The stylesheets the first frame needs (the chrome); every other *.tcss in the
@@ -82,94 +71,6 @@ def _first_frame_css() -> list[Path]:
 
 def _warm_sdk() -> None:
     import claude_agent_sdk  # noqa: F401
-
-
-class SessionEvent(Message):
-    """An engine event for one tab, delivered on the app's message queue."""
-
-    def __init__(self, tab_id: str, event: AgentEvent) -> None:
-        super().__init__()
-        self.tab_id = tab_id
-        self.event = event
-
-
-@dataclass(eq=False)
-class Tab:
-    tab_id: str
-    session: AgentSession
-    pane: SessionPane
-    title: str = ""
-    state: str = "idle"
-    unread: bool = False
-    running: bool = False
-    queued: int = 0
-    loaded: bool = False
-    context_tokens: int = 0
-    cost_usd: float = 0.0
-    note: str = ""
-    permissions: deque[PermissionRequest] = field(default_factory=deque)
-    draft_timer: Timer | None = None
-
-    @property
-    def session_id(self) -> str:
-        return self.session.session_id
-
-    @property
-    def cwd(self) -> str:
-        return str(self.session.settings.cwd)
-
-    @property
-    def model(self) -> str | None:
-        return self.session.settings.model
-
-    @property
-    def mark(self) -> str | None:
-        """The live-state mark for the tab bar and the sidebar."""
-        if self.pending_permission() is not None:
-            return "permission"
-        if self.state in ("connecting", "streaming"):
-            return "streaming"
-        if self.state == "error":
-            return "error"
-        if self.unread:
-            return "unread"
-        return None
-
-    def pending_permission(self) -> PermissionRequest | None:
-        while self.permissions and self.permissions[0].future.done():
-            self.permissions.popleft()
-        return self.permissions[0] if self.permissions else None
-
-
-class ModelCommands(Provider):
-    """Command palette: switch the active tab's model."""
-
-    def _choices(self) -> list[str]:
-        app: AgentTuiApp = self.app  # type: ignore[assignment]
-        return app.model_choices()
-
-    async def discover(self) -> Hits:
-        app: AgentTuiApp = self.app  # type: ignore[assignment]
-        for model in self._choices():
-            yield DiscoveryHit(
-                f"Model: {model}",
-                partial(app.set_model, model),
-                help="Use this model in the current tab",
-            )
-
-    async def search(self, query: str) -> Hits:
-        app: AgentTuiApp = self.app  # type: ignore[assignment]
-        matcher = self.matcher(query)
-        for model in self._choices():
-            name = f"Model: {model}"
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(name),
-                    partial(app.set_model, model),
-                    help="Use this model in the current tab",
-                )
 
 
 class AgentTuiApp(App[None]):
@@ -939,30 +840,17 @@ class AgentTuiApp(App[None]):
         event = message.event
         tab.pane.chat.handle_event(event)
         is_active = tab is self.active_tab
-        if isinstance(event, ev.ConnectionChanged):
-            if event.state == "connecting":
-                tab.state = "connecting"
-            elif event.state == "disconnected" and event.reason and "idle" in event.reason:
-                tab.note = "disconnected (idle)"
-        elif isinstance(event, ev.TurnStarted):
-            tab.state = "streaming"
-            tab.running = True
-            tab.queued = max(0, tab.queued - 1)
-            tab.note = ""
-        elif isinstance(event, ev.PermissionRequested):
-            tab.permissions.append(event.request)
-            tab.state = "permission"
+        tab.apply(event, active=is_active)
+        name = tab.title or "New session"
+        if isinstance(event, ev.PermissionRequested):
             if not is_active:
                 self.notify(
-                    f"“{tab.title or 'New session'}” asks to use {event.request.tool_name}; "
-                    "switch to its tab to answer.",
+                    f"“{name}” asks to use {event.request.tool_name}; switch to its tab to answer.",
                     severity="warning",
                     timeout=5,
                 )
             self.pump_permissions()
         elif isinstance(event, ev.PermissionResolved):
-            if tab.state == "permission":
-                tab.state = "streaming"
             if (
                 self._permission_screen is not None
                 and self._permission_request is not None
@@ -970,35 +858,14 @@ class AgentTuiApp(App[None]):
                 and self._permission_request in tab.permissions
             ):
                 self._dismiss_permission_screen()
-        elif isinstance(event, ev.ApiRetrying):
-            tab.note = f"API busy, retry {event.attempt}/{event.max_retries}"
-        elif isinstance(event, ev.TurnFinished):
-            tab.state = "error" if event.is_error else "idle"
-            tab.running = tab.queued > 0
-            tab.note = ""
-            if event.usage.total:
-                tab.context_tokens = event.usage.total
-            if event.cost_usd:
-                tab.cost_usd += event.cost_usd
-            if not is_active:
-                tab.unread = True
-            self.run_worker(self._refresh_session_row(tab.session_id), group="rows")
-        elif isinstance(event, ev.TurnInterrupted):
-            tab.state = "idle"
-            tab.running = tab.queued > 0
-            tab.note = ""
-            self.run_worker(self._refresh_session_row(tab.session_id), group="rows")
         elif isinstance(event, ev.ErrorOccurred):
-            tab.state = "error"
-            tab.running = tab.queued > 0
-            tab.note = ""
             if event.unsent_prompt:
                 self._hand_back(tab, event.unsent_prompt)
             if not is_active:
-                self.notify(f"“{tab.title or 'New session'}”: {event.message}", severity="error")
-            self.run_worker(self._refresh_session_row(tab.session_id), group="rows")
-        elif isinstance(event, ev.TitleChanged):
-            tab.title = event.title
+                self.notify(f"“{name}”: {event.message}", severity="error")
+        if isinstance(
+            event, (ev.TurnFinished, ev.TurnInterrupted, ev.ErrorOccurred, ev.TitleChanged)
+        ):
             self.run_worker(self._refresh_session_row(tab.session_id), group="rows")
         self._tab_changed(tab)
 
