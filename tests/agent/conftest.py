@@ -4,7 +4,6 @@ an event recorder that can wait for what the engine emits."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -149,21 +148,3 @@ async def engine(tmp_path: Path, cli_env: Any) -> AsyncIterator[Engine]:
         for s in eng.sessions:
             await s.close()
         await db.close()
-
-
-def cli_children() -> list[int]:
-    """PIDs of the Claude CLI processes this test process started."""
-    me = os.getpid()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            cmd = (entry / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == me and b"claude" in cmd:
-            found.append(int(entry.name))
-    return found

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.agent.conftest import Engine, cli_children
+from tests.agent.conftest import Engine
+from tests.processes import cli_children
 from tui.agent.events import ApiRetrying, ErrorOccurred, TextDelta, TurnFinished
 from tui.agent.recovery import recover_sessions
 from tui.agent.turns import group_turns

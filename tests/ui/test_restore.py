@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.processes import cli_children
 from tests.ui.helpers import (
     active,
     make_app,
@@ -16,23 +16,6 @@ from tests.ui.helpers import (
     type_prompt,
     wait_for,
 )
-
-
-def _cli_children() -> list[int]:
-    me = os.getpid()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            cmd = (entry / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == me and b"claude" in cmd:
-            found.append(int(entry.name))
-    return found
 
 
 @pytest.mark.cli
@@ -50,7 +33,7 @@ async def test_tabs_drafts_and_transcripts_are_restored(db_path: Path, cli_env: 
         assert active(app) is first
         order = [t.session_id for t in app.tabs]
         await pilot.press("ctrl+q")
-    assert not _cli_children(), "quitting closes every CLI"
+    assert not cli_children(), "quitting closes every CLI"
     assert order == [first.session_id, second.session_id]
 
     app = make_app(db_path, cli_env.workdir)
@@ -71,7 +54,7 @@ async def test_tabs_drafts_and_transcripts_are_restored(db_path: Path, cli_env: 
         await wait_for(pilot, app.recovered.is_set, what="recovery")
         assert all(not t.session.connected for t in app.tabs)
         assert app.pool.live_ids == []
-        assert not _cli_children()
+        assert not cli_children()
         # The sidebar shows both sessions; the tree of each is intact.
         assert {r.id for r in app.session_list.rows} == set(order)
 

@@ -107,6 +107,22 @@ class Usage:
     cache_read_tokens: int = 0
     cache_creation_tokens: int = 0
 
+    @classmethod
+    def from_api(cls, raw: object) -> Usage:
+        """From the API's usage object (a dict with *_tokens counts); junk counts as 0."""
+        d = raw if isinstance(raw, dict) else {}
+
+        def n(key: str) -> int:
+            v = d.get(key)
+            return v if isinstance(v, int) else 0
+
+        return cls(
+            input_tokens=n("input_tokens"),
+            output_tokens=n("output_tokens"),
+            cache_read_tokens=n("cache_read_input_tokens"),
+            cache_creation_tokens=n("cache_creation_input_tokens"),
+        )
+
     @property
     def total(self) -> int:
         return (

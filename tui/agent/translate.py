@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,33 +19,9 @@ from tui.agent.events import (
     TurnInterrupted,
     Usage,
 )
+from tui.agent.turns import tool_result_text
 
 _INTERRUPTED_REASONS = frozenset({"aborted_streaming", "aborted_tools"})
-
-
-def _usage(raw: dict[str, Any] | None) -> Usage:
-    raw = raw or {}
-
-    def n(key: str) -> int:
-        v = raw.get(key)
-        return v if isinstance(v, int) else 0
-
-    return Usage(
-        input_tokens=n("input_tokens"),
-        output_tokens=n("output_tokens"),
-        cache_read_tokens=n("cache_read_input_tokens"),
-        cache_creation_tokens=n("cache_creation_input_tokens"),
-    )
-
-
-def _result_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
-        )
-    return "" if content is None else json.dumps(content, ensure_ascii=False)
 
 
 class Translator:
@@ -93,7 +68,7 @@ class Translator:
                             ToolUseFinished(
                                 sid,
                                 block.tool_use_id,
-                                _result_text(block.content),
+                                tool_result_text(block.content),
                                 bool(block.is_error),
                             )
                         )
@@ -145,7 +120,7 @@ class Translator:
         self._emit(
             TurnFinished(
                 sid,
-                usage=_usage(message.usage),
+                usage=Usage.from_api(message.usage),
                 cost_usd=message.total_cost_usd,
                 duration_ms=message.duration_ms,
                 is_error=bool(message.is_error) or self.failed,

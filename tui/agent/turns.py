@@ -77,7 +77,8 @@ class Turn:
         return [p for p in self.parts if isinstance(p, ToolCall)]
 
 
-def _tool_result_text(content: Any) -> str:
+def tool_result_text(content: Any) -> str:
+    """A tool result's content (a string or a list of blocks) as plain text."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -85,23 +86,6 @@ def _tool_result_text(content: Any) -> str:
             b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"
         )
     return "" if content is None else json.dumps(content, ensure_ascii=False)
-
-
-def _usage_of(message: Mapping[str, Any]) -> Usage | None:
-    u = message.get("usage")
-    if not isinstance(u, dict):
-        return None
-
-    def n(key: str) -> int:
-        v = u.get(key)
-        return v if isinstance(v, int) else 0
-
-    return Usage(
-        input_tokens=n("input_tokens"),
-        output_tokens=n("output_tokens"),
-        cache_read_tokens=n("cache_read_input_tokens"),
-        cache_creation_tokens=n("cache_creation_input_tokens"),
-    )
 
 
 class _Builder:
@@ -170,10 +154,9 @@ class _Builder:
         model = message.get("model")
         if isinstance(model, str) and model != "<synthetic>":
             turn.model = model
-        usage = _usage_of(message)
         mid = message.get("id")
-        if usage is not None and isinstance(mid, str):
-            self._usage_by_message[mid] = usage
+        if isinstance(message.get("usage"), dict) and isinstance(mid, str):
+            self._usage_by_message[mid] = Usage.from_api(message["usage"])
         content = message.get("content")
         blocks: Iterable[Any] = content if isinstance(content, list) else []
         if isinstance(content, str):
@@ -206,7 +189,7 @@ class _Builder:
             if isinstance(block, dict) and block.get("type") == "tool_result":
                 call = self._tools.get(str(block.get("tool_use_id", "")))
                 if call is not None:
-                    call.result = _tool_result_text(block.get("content"))
+                    call.result = tool_result_text(block.get("content"))
                     call.is_error = bool(block.get("is_error"))
 
     def finish(self) -> list[Turn]:
