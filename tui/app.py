@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Iterable
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,6 +48,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DRAFT_DEBOUNCE = 0.3
+# How long (seconds) streamed content waits for more before the app handles it.
+EVENT_BATCH_DELAY = 0.02
+
+
+@cache
+def _transcript_only() -> tuple[type, ...]:
+    """Engine events that change only a tab's transcript, not its state."""
+    from tui.agent import events as ev
+
+    return (ev.TextDelta, ev.ThinkingDelta, ev.ToolUseStarted, ev.ToolUseInput, ev.ToolUseFinished)
 
 
 # The stylesheets the first frame needs (the chrome); every other *.tcss in the
@@ -133,6 +144,8 @@ class AgentTuiApp(App[None]):
         self._db_opening: asyncio.Future[Database] | None = None
         self._shut_down = False
         self._run_prompts: list[str] = []
+        # Engine events waiting to be handled, per tab (see `_emit`).
+        self._pending_events: dict[str, deque[AgentEvent]] = {}
         self._main: MainScreen | None = None
         if demo:
             self.sub_title = "DEMO"
@@ -345,7 +358,21 @@ class AgentTuiApp(App[None]):
         return Tab(tab_id, session, pane, title=title)
 
     def _emit(self, tab_id: str, event: AgentEvent) -> None:
-        self.post_message(SessionEvent(tab_id, event))
+        # Events queue up per tab and one message drains the queue. A fast reply is
+        # thousands of deltas, and a message each would keep the app busy (and keys
+        # waiting) for longer than the reply takes: streamed content waits a moment
+        # for more to join it (the transcript shows it at most every frame anyway);
+        # anything else is handled at once, with whatever is queued before it.
+        queue = self._pending_events.get(tab_id)
+        if queue is None:
+            queue = self._pending_events[tab_id] = deque()
+        queue.append(event)
+        if not isinstance(event, _transcript_only()):
+            self.post_message(SessionEvent(tab_id, event))
+        elif len(queue) == 1:
+            self.set_timer(
+                EVENT_BATCH_DELAY, partial(self.post_message, SessionEvent(tab_id, event))
+            )
 
     def tab_by_id(self, tab_id: str) -> Tab | None:
         return next((t for t in self.tabs if t.tab_id == tab_id), None)
@@ -830,15 +857,35 @@ class AgentTuiApp(App[None]):
 
     @on(SessionEvent)
     async def _session_event(self, message: SessionEvent) -> None:
+        """Handle every event queued for the message's tab (see `_emit`)."""
         from tui.agent import events as ev
 
+        queue = self._pending_events.pop(message.tab_id, None)
+        if not queue:
+            return
+        events = list(queue)
         tab = self.tab_by_id(message.tab_id)
         if tab is None:
-            if isinstance(message.event, ev.PermissionRequested):
-                message.event.request.answer("deny", "The tab was closed.")
+            for event in events:
+                if isinstance(event, ev.PermissionRequested):
+                    event.request.answer("deny", "The tab was closed.")
             return
-        event = message.event
-        tab.pane.chat.handle_event(event)
+        tab.pane.chat.handle_events(events)
+        # Streamed content changes only the transcript; the rest is tab state that
+        # the tab bar, the sidebar and the status line show.
+        transcript_only = _transcript_only()
+        changed = False
+        for event in events:
+            if not isinstance(event, transcript_only):
+                changed = True
+                self._tab_event(tab, event)
+        if changed:
+            self._tab_changed(tab)
+
+    def _tab_event(self, tab: Tab, event: AgentEvent) -> None:
+        """What one engine event changes outside the transcript."""
+        from tui.agent import events as ev
+
         is_active = tab is self.active_tab
         tab.apply(event, active=is_active)
         name = tab.title or "New session"
@@ -867,7 +914,6 @@ class AgentTuiApp(App[None]):
             event, (ev.TurnFinished, ev.TurnInterrupted, ev.ErrorOccurred, ev.TitleChanged)
         ):
             self.run_worker(self._refresh_session_row(tab.session_id), group="rows")
-        self._tab_changed(tab)
 
     def _hand_back(self, tab: Tab, prompt: str) -> None:
         """A prompt that never reached the model goes back into the input, so fixing

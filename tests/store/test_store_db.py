@@ -10,6 +10,7 @@ import sqlite3
 import stat
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from store_fakes import PROJECT, assistant, tool_result, tool_use, user
 from tui.store import (
     SCHEMA_VERSION,
     CannotOpenDatabaseError,
+    Catalog,
     Database,
     DatabaseFileError,
     ForeignDatabaseError,
@@ -80,6 +82,8 @@ async def test_open_sets_pragmas_and_schema(db_path: Path) -> None:
         assert await db.fetchone("PRAGMA journal_mode") == ("wal",)
         assert await db.fetchone("PRAGMA foreign_keys") == (1,)
         assert await db.fetchone("PRAGMA busy_timeout") == (5000,)
+        assert await db.fetchone("PRAGMA synchronous") == (1,)  # NORMAL
+        assert await db.fetchone("PRAGMA wal_autocheckpoint") == (4000,)
         assert await db.fetchone("PRAGMA application_id") == (APPLICATION_ID,)
         assert await db.fetchone("PRAGMA user_version") == (SCHEMA_VERSION,)
         names = {name for (name,) in await db.fetchall("SELECT name FROM sqlite_master")}
@@ -305,6 +309,82 @@ async def test_cancelled_while_waiting_for_another_process(db: Database, db_path
     assert await db.fetchall("SELECT tab_id FROM tabs") == [("u",)]
 
 
+def _insert_tab(conn: sqlite3.Connection, tab_id: str) -> str:
+    conn.execute("INSERT INTO tabs VALUES (?, 0, 's', '/', NULL, '', 1)", (tab_id,))
+    return threading.current_thread().name
+
+
+async def test_write_runs_on_the_connection_thread_and_commits(db: Database) -> None:
+    thread = await db.write(_insert_tab, "t")
+    assert thread != threading.current_thread().name  # not on the event loop's thread
+    assert await db.fetchall("SELECT tab_id FROM tabs") == [("t",)]
+    other = sqlite3.connect(db.path)  # committed: another connection sees it
+    try:
+        assert other.execute("SELECT tab_id FROM tabs").fetchall() == [("t",)]
+    finally:
+        other.close()
+
+
+async def test_write_rolls_back_on_error(db: Database) -> None:
+    def insert_then_fail(conn: sqlite3.Connection) -> None:
+        _insert_tab(conn, "t")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await db.write(insert_then_fail)
+    assert await db.fetchall("SELECT * FROM tabs") == []
+    await db.write(_insert_tab, "u")  # the lock was released and no transaction is open
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO tabs VALUES ('v', 0, 's', '/', NULL, '', 1)")
+    assert await db.fetchall("SELECT tab_id FROM tabs ORDER BY tab_id") == [("u",), ("v",)]
+
+
+async def test_write_rolls_back_when_sqlite_fails(db: Database) -> None:
+    def insert_twice(conn: sqlite3.Connection) -> None:
+        _insert_tab(conn, "t")
+        _insert_tab(conn, "t")  # primary key
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.write(insert_twice)
+    assert await db.fetchall("SELECT * FROM tabs") == []
+    await db.write(_insert_tab, "t")
+    assert await db.fetchall("SELECT tab_id FROM tabs") == [("t",)]
+
+
+async def test_cancelled_write_still_commits(db: Database, db_path: Path) -> None:
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    task = asyncio.create_task(db.write(_insert_tab, "t"))
+    await asyncio.sleep(0.2)  # BEGIN IMMEDIATE is now waiting out busy_timeout
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The lock is free again, but whatever is sent now queues behind the cancelled write.
+    queued = asyncio.create_task(db.write(_insert_tab, "u"))
+    await asyncio.sleep(0.1)
+    other.execute("ROLLBACK")
+    other.close()
+    await queued
+    assert await db.fetchall("SELECT tab_id FROM tabs ORDER BY tab_id") == [("t",), ("u",)]
+
+
+async def test_writes_and_transactions_take_turns(db: Database) -> None:
+    async def through_transaction(tab_id: str) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO tabs VALUES (?, 0, 's', '/', NULL, '', 1)", (tab_id,))
+            await asyncio.sleep(0)
+            await conn.execute("UPDATE tabs SET draft = 'x' WHERE tab_id = ?", (tab_id,))
+
+    await asyncio.gather(
+        *(
+            db.write(_insert_tab, f"w{n}") if n % 2 else through_transaction(f"t{n}")
+            for n in range(40)
+        )
+    )
+    assert await db.fetchone("SELECT count(*) FROM tabs") == (40,)
+    assert await db.fetchone("SELECT count(*) FROM tabs WHERE draft = 'x'") == (20,)
+
+
 async def test_concurrent_appends_in_one_process(store: SqliteSessionStore) -> None:
     keys = [{"project_key": PROJECT, "session_id": f"s{n}"} for n in range(5)]
     batches = [
@@ -457,7 +537,7 @@ async def test_migration_2_indexes_what_version_1_stored(db_path: Path) -> None:
 
     store = await SqliteSessionStore.open(db_path)
     try:
-        assert await store.db.fetchone("PRAGMA user_version") == (2,)
+        assert await store.db.fetchone("PRAGMA user_version") == (SCHEMA_VERSION,)
         assert await store.load({"project_key": "p", "session_id": "s"}) == main
         assert (
             await store.load(
@@ -478,5 +558,33 @@ async def test_migration_2_indexes_what_version_1_stored(db_path: Path) -> None:
             1,
         )
         assert await store.db.fetchone("SELECT draft FROM tabs") == ("draft",)
+    finally:
+        await store.close()
+
+
+async def test_migration_3_merges_search_segments_less_often(db_path: Path) -> None:
+    db = await Database.open(db_path, version=2)
+    store = SqliteSessionStore(db)
+    first = [user("s", "how do I parse json"), assistant("s", "Use the json module")]
+    await store.append({"project_key": "p", "session_id": "s"}, first)
+    assert await db.fetchall("SELECT v FROM search_config WHERE k = 'automerge'") == []
+    await db.close()
+
+    store = await SqliteSessionStore.open(db_path)
+    try:
+        assert await store.db.fetchone("PRAGMA user_version") == (3,)
+        assert await store.db.fetchall("SELECT v FROM search_config WHERE k = 'automerge'") == [
+            (8,)
+        ]
+        assert await store.db.fetchone("PRAGMA integrity_check") == ("ok",)
+        async with store.db.transaction() as conn:  # raises if the index is damaged
+            await conn.execute("INSERT INTO search (search) VALUES ('integrity-check')")
+        second = [user("s", "and yaml"), assistant("s", "Use a yaml library")]
+        await store.append({"project_key": "p", "session_id": "s"}, second)
+        assert await store.load({"project_key": "p", "session_id": "s"}) == first + second
+        catalog = Catalog(store.db, store)
+        for word in ("json", "yaml"):
+            assert sorted(hit.kind for hit in await catalog.search(word)) == ["prompt", "reply"]
+        assert await store.db.fetchone("SELECT turn_count FROM sessions") == (2,)
     finally:
         await store.close()

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
+import claude_agent_sdk
 import pytest
 from claude_agent_sdk import (
     SessionStore,
@@ -441,6 +444,53 @@ async def test_delete_subkey_only(store: SqliteSessionStore) -> None:
 async def test_delete_unknown_key_is_quiet(store: SqliteSessionStore) -> None:
     await store.delete(key("never"))
     await store.delete(key("never", "subagents/agent-1"))
+
+
+async def test_a_failed_append_leaves_nothing_behind(
+    store: SqliteSessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = turn("s", "first prompt", "first reply")
+    await store.append(key("s"), first)
+
+    def fail(*args: Any) -> Any:
+        raise RuntimeError("boom")
+
+    # After the entries are written: the whole transaction must go.
+    with monkeypatch.context() as patch:
+        patch.setattr(claude_agent_sdk, "fold_session_summary", fail)
+        with pytest.raises(RuntimeError):
+            await store.append(key("s"), turn("s", "second prompt", "second reply"))
+        with pytest.raises(RuntimeError):
+            await store.append(key("new"), turn("new", "a prompt", "a reply"))
+    with pytest.raises(TypeError):  # cannot be stored as JSON
+        await store.append(key("s"), [user("s", "third prompt"), user("s", {1, 2})])
+
+    assert await store.load(key("s")) == first
+    assert await store.load(key("new")) is None
+    assert await count(store.db, "SELECT count(*) FROM search") == 2
+    assert await count(store.db, "SELECT turn_count FROM sessions") == 1
+    await store.append(key("s"), turn("s", "second prompt", "second reply"))
+    assert await count(store.db, "SELECT turn_count FROM sessions") == 2
+
+
+async def test_a_cancelled_append_still_stores_the_whole_batch(
+    store: SqliteSessionStore, db_path: Path
+) -> None:
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    batch = turn("s", "a prompt", "a reply")
+    task = asyncio.create_task(store.append(key("s"), batch))
+    await asyncio.sleep(0.2)  # waiting for the other process to finish
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    other.execute("ROLLBACK")
+    other.close()
+    assert await store.load(key("s")) == batch
+    assert await count(store.db, "SELECT turn_count FROM sessions") == 1
+    await store.append(key("s"), batch)  # the SDK retrying it changes nothing
+    assert await store.load(key("s")) == batch
+    assert await count(store.db, "SELECT count(*) FROM search") == 2
 
 
 # -- the SDK's store helpers against this store -------------------------------------------

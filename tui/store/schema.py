@@ -27,6 +27,8 @@ Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 def sql_text(text: str) -> str:
     """``text`` in a form SQLite accepts: UTF-8 cannot hold lone surrogates (which JSON
     from the CLI may carry), so they become U+FFFD."""
+    if text.isascii():  # most text, and much quicker to tell than by encoding it
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -155,5 +157,17 @@ async def _v2_search(conn: aiosqlite.Connection) -> None:
         await cursor.close()
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_base, _v2_search)
+# Each append's transaction adds a small segment to the search index, and FTS5 merges
+# segments as they pile up. Waiting for 8 at a level (rather than 4) before merging them
+# means fewer passes over the same index data, so appends take less time and write less
+# (about a twelfth less with the store benchmark's transcripts); a search reads a few
+# more segments.
+_V3_SEARCH_MERGES = "INSERT INTO search (search, rank) VALUES ('automerge', 8)"
+
+
+async def _v3_search_merges(conn: aiosqlite.Connection) -> None:
+    await conn.execute(_V3_SEARCH_MERGES)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_base, _v2_search, _v3_search_merges)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,7 +15,9 @@ from __future__ import annotations
 import gc
 import json
 import os
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 
@@ -32,10 +34,15 @@ if TYPE_CHECKING:
         SessionSummaryEntry,
     )
 
+    # claude_agent_sdk.fold_session_summary, passed in so that only append imports it.
+    Fold = Callable[
+        [SessionSummaryEntry | None, SessionKey, list[SessionStoreEntry]], SessionSummaryEntry
+    ]
+
 # Stamps the write with a storage mtime strictly later than any other in the file, so
 # back-to-back appends never share one (the SDK compares them for staleness). Also
-# returns what the rest of the append needs, saving round trips to the database thread:
-# the last seq in use and which of the batch's uuids (JSON array ?5) are stored already.
+# returns what the rest of the append needs, in the same statement: the last seq in use
+# and which of the batch's uuids (JSON array ?5) are stored already.
 _UPSERT_TRANSCRIPT = """
     INSERT INTO transcripts (project_key, session_id, subpath, mtime)
     VALUES (?1, ?2, ?3, max(?4, (SELECT coalesce(max(mtime), 0) + 1 FROM transcripts)))
@@ -65,15 +72,11 @@ _UPSERT_SESSION = """
 """
 
 
-class _Line(NamedTuple):
-    uuid: str | None
-    entry: dict[str, Any]
-    text: str
+_INSERT_ENTRY = "INSERT INTO entries (seq, transcript, uuid, entry) VALUES (?, ?, ?, ?)"
 
-
-def _dumps(value: Any) -> str:
-    # ASCII-escaped, so lone surrogates survive the round trip through SQLite's UTF-8.
-    return json.dumps(value, separators=(",", ":"))
+# Compact and ASCII-escaped, so lone surrogates survive the round trip through SQLite's
+# UTF-8. One encoder for every entry: json.dumps with options builds a new one per call.
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _parse_array(texts: list[str]) -> Any:
@@ -124,62 +127,21 @@ class SqliteSessionStore:
 
     async def append(self, key: SessionKey, entries: list[SessionStoreEntry]) -> None:
         """Store a batch in one transaction. Idempotent on ``uuid`` (the first copy
-        wins, within a batch too); entries without one are always appended."""
+        wins, within a batch too); entries without one are always appended.
+
+        The whole append (encoding, summary, catalog, search) runs in one call on the
+        database thread. If the awaiting task is cancelled, that call still runs to the
+        end: the batch is then stored whole (or, if something fails, not at all), and a
+        re-sent batch is a no-op thanks to the uuids.
+        """
         if not entries:
             return
         # Here rather than at the top of the module (slow, and not needed to start the
-        # app), and before the transaction so the first import holds no locks.
+        # app), and on the event loop before the transaction so the first import holds
+        # no locks.
         from claude_agent_sdk import fold_session_summary
 
-        lines: list[_Line] = []
-        seen: set[str] = set()
-        for raw in entries:
-            entry = cast("dict[str, Any]", raw)
-            uuid = entry.get("uuid")
-            if not isinstance(uuid, str):
-                uuid = None
-            elif uuid in seen:
-                continue
-            else:
-                seen.add(uuid)
-            lines.append(_Line(uuid, entry, _dumps(entry)))
-
-        project_key, session_id, subpath = key["project_key"], key["session_id"], _subpath(key)
-        async with self._db.transaction() as conn:
-            ((transcript, mtime, summary, last_seq, stored),) = await conn.execute_fetchall(
-                _UPSERT_TRANSCRIPT,
-                (project_key, session_id, subpath, now_ms(), json.dumps(list(seen))),
-            )
-            if stored != "[]":
-                known = set(json.loads(stored))
-                lines = [line for line in lines if line.uuid not in known]
-                if not lines:
-                    return
-            # seq is assigned here rather than by SQLite so the new rows' seqs are known
-            # without reading them back; the write lock keeps max(seq) stable meanwhile.
-            await conn.executemany(
-                "INSERT INTO entries (seq, transcript, uuid, entry) VALUES (?, ?, ?, ?)",
-                [
-                    (last_seq + n, transcript, line.uuid, line.text)
-                    for n, line in enumerate(lines, 1)
-                ],
-            )
-            if not subpath:
-                new = [line.entry for line in lines]
-                previous: SessionSummaryEntry | None = None
-                if summary is not None:
-                    previous = {
-                        "session_id": session_id,
-                        "mtime": mtime,
-                        "data": json.loads(summary),
-                    }
-                # Only new entries: a re-sent batch must not fold (or count) twice.
-                folded = fold_session_summary(previous, key, cast("list[SessionStoreEntry]", new))
-                await conn.execute(
-                    "UPDATE transcripts SET summary = ? WHERE id = ?",
-                    (_dumps(folded["data"]), transcript),
-                )
-                await _update_catalog(conn, key, new, last_seq, folded["data"], mtime)
+        await self._db.write(_append, key, list(entries), fold_session_summary)
 
     async def load(self, key: SessionKey) -> list[SessionStoreEntry] | None:
         """Entries in append order; None if the key was never written."""
@@ -238,34 +200,94 @@ class SqliteSessionStore:
         return [subpath for (subpath,) in rows]
 
 
-async def _update_catalog(
-    conn: aiosqlite.Connection,
+def _append(
+    conn: sqlite3.Connection, key: SessionKey, entries: list[SessionStoreEntry], fold: Fold
+) -> None:
+    """``SqliteSessionStore.append``'s transaction, on the database thread."""
+    uuids: list[str | None] = []
+    new: list[dict[str, Any]] = []
+    texts: list[str] = []
+    seen: set[str] = set()
+    for raw in entries:
+        entry = cast("dict[str, Any]", raw)
+        uuid = entry.get("uuid")
+        if not isinstance(uuid, str):
+            uuid = None
+        elif uuid in seen:
+            continue
+        else:
+            seen.add(uuid)
+        uuids.append(uuid)
+        new.append(entry)
+        texts.append(_dumps(entry))
+
+    project_key, session_id, subpath = key["project_key"], key["session_id"], _subpath(key)
+    ((transcript, mtime, summary, last_seq, stored),) = conn.execute(
+        _UPSERT_TRANSCRIPT,
+        (project_key, session_id, subpath, now_ms(), _dumps(list(seen))),
+    ).fetchall()
+    if stored != "[]":
+        known = set(json.loads(stored))
+        keep = [n for n, uuid in enumerate(uuids) if uuid not in known]
+        if not keep:
+            return
+        uuids = [uuids[n] for n in keep]
+        new = [new[n] for n in keep]
+        texts = [texts[n] for n in keep]
+    # seq is assigned here rather than by SQLite so the new rows' seqs are known without
+    # reading them back; the write transaction keeps max(seq) stable meanwhile.
+    first = last_seq + 1
+    conn.executemany(
+        _INSERT_ENTRY,
+        [
+            (seq, transcript, uuid, text)
+            for seq, (uuid, text) in enumerate(zip(uuids, texts, strict=True), first)
+        ],
+    )
+    if subpath:
+        return
+    previous: SessionSummaryEntry | None = None
+    if summary is not None:
+        previous = {"session_id": session_id, "mtime": mtime, "data": json.loads(summary)}
+    # Only new entries: a re-sent batch must not fold (or count) twice.
+    data = fold(previous, key, cast("list[SessionStoreEntry]", new))["data"]
+    conn.execute("UPDATE transcripts SET summary = ? WHERE id = ?", (_dumps(data), transcript))
+    _update_catalog(conn, key, new, first, data, mtime)
+
+
+def _update_catalog(
+    conn: sqlite3.Connection,
     key: SessionKey,
     new: list[dict[str, Any]],
-    last_seq: int,
+    first_seq: int,
     summary: dict[str, Any],
     mtime: int,
 ) -> None:
-    """Index new main-transcript entries (numbered from ``last_seq + 1``) for search and
+    """Index new main-transcript entries (numbered from ``first_seq``) for search and
     bring the session's catalog entry up to date."""
     session_id = key["session_id"]
     found = []
     turns = 0
     model = None
-    for seq, entry in enumerate(new, last_seq + 1):
+    for seq, entry in enumerate(new, first_seq):
+        # Only user and assistant entries carry text to search or a model; most of a
+        # transcript is neither, so skip the readers for the rest.
+        kind = entry.get("type")
+        if kind != "user" and kind != "assistant":
+            continue
         hit = search_text(entry)
         if hit is not None:
-            kind, text = hit
-            turns += kind == "prompt"
-            found.append((seq, session_id, kind, sql_text(text)))
-        model = entry_model(entry) or model
+            turns += hit[0] == "prompt"
+            found.append((seq, session_id, hit[0], sql_text(hit[1])))
+        if kind == "assistant":
+            model = entry_model(entry) or model
     if found:
-        await conn.executemany(INSERT_SEARCH_ROW, found)
+        conn.executemany(INSERT_SEARCH_ROW, found)
 
     # The summary's fields, as the SDK's own session list reads them.
     title = summary.get("custom_title") or summary.get("ai_title") or summary.get("first_prompt")
     cwd = summary.get("cwd")
-    await conn.execute(
+    conn.execute(
         _UPSERT_SESSION,
         {
             "id": session_id,

@@ -1,22 +1,31 @@
 """The transcript of one tab: stored turns, the streaming turn, and a turn cursor.
 
-Only a window of turns has widgets: the newest turns when a session opens, growing
-by a page when the user scrolls (or moves the cursor) near either edge, and shrinking
-at the far side past a limit. Every turn's data is kept. Textual lays out every
-mounted widget on each relayout (and a streaming reply relayouts many times a
-second), so windows and pages are sized by an estimate of the widgets they need, not
-only by turn count: up to 40 small turns, fewer big ones (tools, long replies).
+Only a window of turns has widgets: the newest turns when a session opens (about
+two and a half screens' worth), growing by a page when the user scrolls (or moves the cursor)
+near either edge, and shrinking at the far side past a limit. Every turn's data is
+kept. Textual lays out every mounted widget on each relayout (and a streaming reply
+relayouts many times a second), so windows and pages are sized by estimates of the
+rows and the widgets they need, not only by turn count.
 
 All widget work (mounting pages, streaming into the live turn) happens in one worker,
 `_pump`, so it is serialised and coalesced: `handle_event` only updates the data and
-wakes the worker, which then writes whatever arrived meanwhile in one go. Replies
-stream through Textual's `MarkdownStream`, which appends incrementally.
+wakes the worker, which then writes whatever arrived meanwhile in one go. Each write
+costs a frame (a relayout and a repaint of the scrolled transcript), so writes are at
+least `SYNC_INTERVAL` apart and further when frames are slow: a streaming reply may
+take at most about `SYNC_SHARE` of the time, the rest is left to the engine reading
+the reply and to keys. A reply is one widget (`ReplyMarkdown`) that redraws only its
+last block as text arrives. A chat that is not on screen (a background tab) only
+collects the data; its widgets catch up when it is shown again.
+
+Focus and the cursor restyle only the widget whose look they change: Textual would
+restyle every descendant, which takes long with many turns mounted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from textual import events
@@ -26,6 +35,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -46,7 +56,15 @@ from tui.agent.events import (
     TurnStarted,
 )
 from tui.agent.turns import TextPart, ThinkingPart, ToolCall, Turn
-from tui.widgets.turn_view import Note, NoteLine, TurnRecord, TurnView, estimate_widgets
+from tui.widgets.turn_view import (
+    Note,
+    NoteLine,
+    TurnRecord,
+    TurnView,
+    estimate_rows,
+    estimate_widgets,
+    restyle_alone,
+)
 
 __all__ = ["ChatView"]
 
@@ -65,12 +83,19 @@ class ChatView(VerticalScroll, can_focus=True):
     INITIAL_TURNS: ClassVar[int] = 40
     PAGE_TURNS: ClassVar[int] = 40
     MAX_MOUNTED: ClassVar[int] = 160
-    # Budgets in (estimated) widgets; a small turn is about five.
+    # Budgets in (estimated) widgets; a small turn is about four.
     INITIAL_WIDGETS: ClassVar[int] = 300
     PAGE_WIDGETS: ClassVar[int] = 150
     MAX_WIDGETS: ClassVar[int] = 500
-    # At most this often (seconds) is streamed text written to the widgets.
+    # And in (estimated) rows, as screens of the chat's height: enough to fill the
+    # view and scroll a screen before the next page is needed (within half a screen
+    # of either edge of what is mounted).
+    INITIAL_SCREENS: ClassVar[float] = 2.5
+    PAGE_SCREENS: ClassVar[float] = 3
+    # At most this often (seconds) is streamed text written to the widgets...
     SYNC_INTERVAL: ClassVar[float] = 1 / 20
+    # ... and less often when frames take longer than this share of the time.
+    SYNC_SHARE: ClassVar[float] = 0.25
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Previous turn", id="chat.up", show=False),
@@ -128,7 +153,12 @@ class ChatView(VerticalScroll, can_focus=True):
         self._want_newer = False
         self._reveal_pending = False
         self._dirty: dict[TurnRecord, None] = {}
-        self._last_sync = 0.0
+        # When streamed text was last written, when it may be written next, and
+        # whether the frame showing the last write has been painted.
+        self._synced = 0.0
+        self._next_sync = 0.0
+        self._painted = True
+        self._sync_timer: Timer | None = None
         self._dormancy_scheduled = False
         self._width = 0
         # Keeps a view at a fixed distance from the top of the viewport while content
@@ -201,6 +231,28 @@ class ChatView(VerticalScroll, can_focus=True):
 
     # ------------------------------------------------------------------ events
 
+    def handle_events(self, events: Iterable[AgentEvent]) -> None:
+        """Apply a batch of engine events in order. Runs of reply (or thinking) text
+        are joined and applied at once: a fast reply is thousands of small deltas."""
+        run: list[str] = []
+        thinking = False
+        for event in events:
+            if isinstance(event, (TextDelta, ThinkingDelta)) and (
+                event.session_id == self.session_id
+            ):
+                if run and thinking != isinstance(event, ThinkingDelta):
+                    self._append("".join(run), thinking=thinking)
+                    run.clear()
+                thinking = isinstance(event, ThinkingDelta)
+                run.append(event.text)
+                continue
+            if run:
+                self._append("".join(run), thinking=thinking)
+                run.clear()
+            self.handle_event(event)
+        if run:
+            self._append("".join(run), thinking=thinking)
+
     def handle_event(self, event: AgentEvent) -> None:
         """Apply one engine event for this session (others are ignored)."""
         if event.session_id != self.session_id:
@@ -228,26 +280,8 @@ class ChatView(VerticalScroll, can_focus=True):
             return
         items = live.items
         assert items is not None
-        if isinstance(event, TextDelta):
-            if not event.text:
-                return
-            last = items[-1] if items else None
-            if isinstance(last, TextPart):
-                last.text += event.text
-                self._touch(live)
-            else:
-                part = TextPart(event.text)
-                live.turn.parts.append(part)
-                self._add_item(live, part)
-        elif isinstance(event, ThinkingDelta):
-            last = items[-1] if items else None
-            if isinstance(last, ThinkingPart):
-                last.text += event.text
-                self._touch(live)
-            else:
-                thinking = ThinkingPart(event.text)
-                live.turn.parts.append(thinking)
-                self._add_item(live, thinking)
+        if isinstance(event, (TextDelta, ThinkingDelta)):
+            self._append(event.text, thinking=isinstance(event, ThinkingDelta))
         elif isinstance(event, ToolUseStarted):
             self._tool(live, event.tool_use_id, event.name)
         elif isinstance(event, ToolUseInput):
@@ -289,6 +323,23 @@ class ChatView(VerticalScroll, can_focus=True):
         elif isinstance(event, TurnInterrupted):
             live.turn.interrupted = True
             self._end_turn(live)
+
+    def _append(self, text: str, *, thinking: bool) -> None:
+        """Streamed reply (or thinking) text for the live turn."""
+        live = self._live
+        if live is None or not text:
+            return
+        items = live.items
+        assert items is not None
+        last = items[-1] if items else None
+        kind = ThinkingPart if thinking else TextPart
+        if isinstance(last, kind):
+            last.text += text
+            self._touch(live)
+        else:
+            part = kind(text)
+            live.turn.parts.append(part)
+            self._add_item(live, part)
 
     def _start_turn(self, prompt: str) -> None:
         if self._live is not None:
@@ -367,10 +418,26 @@ class ChatView(VerticalScroll, can_focus=True):
             await self._wake.wait()
             self._wake.clear()
             await self._work()
-            if not self._wake.is_set():
+            if not self._wake.is_set() and not (self._dirty and self._on_screen()):
                 self._idle.set()
 
+    def _on_screen(self) -> bool:
+        node: object = self
+        while isinstance(node, Widget):
+            if not node.display:
+                return False
+            node = node.parent
+        return True
+
+    def on_show(self) -> None:
+        # Back on screen (its tab shown again): catch up with what arrived meanwhile.
+        self._kick()
+
     async def _work(self) -> None:
+        if not self._on_screen():
+            # A background tab: the data is kept up to date; the widgets catch up
+            # when the chat is shown again (`on_show`).
+            return
         if self._rebuild_to is not None:
             where, self._rebuild_to = self._rebuild_to, None
             await self._rebuild(where)
@@ -390,33 +457,61 @@ class ChatView(VerticalScroll, can_focus=True):
         if self._reveal_pending:
             self._reveal_pending = False
             await self._reveal_cursor()
-        if self._dirty:
-            # Each write to a reply relayouts the screen; coalesce a burst of deltas
-            # into one write per frame instead of one per delta.
-            wait = self._last_sync + self.SYNC_INTERVAL - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._last_sync = time.monotonic()
+        if not self._dirty:
+            return
+        now = time.monotonic()
+        if all(record.live for record in self._dirty) and (
+            now < self._next_sync or (not self._painted and now < self._synced + 1)
+        ):
+            # Coalesce a burst of deltas into one write per frame, and leave time
+            # between frames (see the module docstring); the rest of the work above
+            # is not held up meanwhile. A turn that has just ended is shown at once.
+            self._sync_later(max(self._next_sync - now, 0.01))
+            return
         dirty = list(self._dirty)
         self._dirty.clear()
+        self._synced = now
         for record in dirty:
             view = self._views.get(record.index)
             if view is not None and view.record is record:
                 await view.sync()
+        self._next_sync = now + self.SYNC_INTERVAL
+        self._painted = False
+        self.call_after_refresh(self._frame_painted, now)
+
+    def _sync_later(self, delay: float) -> None:
+        if self._sync_timer is None:
+            self._sync_timer = self.set_timer(delay, self._sync_due)
+
+    def _sync_due(self) -> None:
+        self._sync_timer = None
+        self._kick()
+
+    def _frame_painted(self, started: float) -> None:
+        if started != self._synced:
+            return
+        now = time.monotonic()
+        # The time from the write to its frame on screen: the frame's own cost, and
+        # whatever else kept the app busy meanwhile. The pause after it is capped, so
+        # one slow frame (a garbage collection) does not hold the transcript still.
+        pause = min((now - started) * (1 / self.SYNC_SHARE - 1), self.SYNC_INTERVAL * 4)
+        self._next_sync = max(self._next_sync, now + pause)
+        self._painted = True
+        if self._dirty:
+            self._kick()
 
     async def _rebuild(self, where: Where) -> None:
         n = len(self._records)
         budget, most = self.INITIAL_WIDGETS, self.INITIAL_TURNS
+        rows = self._screens(self.INITIAL_SCREENS)
         if where == "end":
-            lo, hi = self._span_back(n, budget, most), n
+            lo, hi = self._span_back(n, budget, most, rows), n
         elif where == "start":
-            lo, hi = 0, self._span_forward(0, budget, most)
+            lo, hi = 0, self._span_forward(0, budget, most, rows)
         else:
-            lo = self._span_back(where, budget // 2, most // 2)
-            hi = self._span_forward(where, budget - budget // 2, most - most // 2)
+            lo = self._span_back(where, budget // 2, most // 2, rows // 2)
+            hi = self._span_forward(where, budget - budget // 2, most - most // 2, rows - rows // 2)
         old = [self._views[i] for i in sorted(self._views)]
-        for view in old:
-            await view.stop_streams()
         self._views.clear()
         self._pin = None
         with self.app.batch_update():
@@ -454,7 +549,7 @@ class ChatView(VerticalScroll, can_focus=True):
         if self._lo == 0:
             return
         pin = self._capture_pin()
-        new_lo = self._span_back(self._lo, self.PAGE_WIDGETS, self.PAGE_TURNS)
+        new_lo = self._span_back(self._lo, *self._page())
         first = self._views.get(self._lo, self._bottom)
         with self.app.batch_update():
             await self._mount_range(new_lo, self._lo, before=first)
@@ -476,7 +571,7 @@ class ChatView(VerticalScroll, can_focus=True):
         if self._hi >= n:
             return
         pin = self._capture_pin()
-        new_hi = self._span_forward(self._hi, self.PAGE_WIDGETS, self.PAGE_TURNS)
+        new_hi = self._span_forward(self._hi, *self._page())
         with self.app.batch_update():
             await self._mount_range(self._hi, new_hi, before=self._bottom)
             keep = self._hi - 1
@@ -501,25 +596,49 @@ class ChatView(VerticalScroll, can_focus=True):
             record.cost = estimate_widgets(record)
         return record.cost
 
-    def _span_back(self, end: int, budget: int, most: int) -> int:
-        """The start of the longest run of turns ending at `end` within the budget
-        (at least one turn)."""
-        start, total = end, 0
+    def _rows(self, index: int) -> int:
+        return estimate_rows(self._records[index], self._view_size().width)
+
+    def _view_size(self) -> Size:
+        """The transcript's size, or the screen's before the first layout."""
+        size = self.scrollable_content_region.size if self.is_attached else Size(0, 0)
+        if size.width <= 0 or size.height <= 0:
+            size = self.app.size
+        return Size(max(size.width, 20), max(size.height, 10))
+
+    def _screens(self, count: float) -> int:
+        return round(count * self._view_size().height)
+
+    def _page(self) -> tuple[int, int, int]:
+        return self.PAGE_WIDGETS, self.PAGE_TURNS, self._screens(self.PAGE_SCREENS)
+
+    def _span_back(self, end: int, budget: int, most: int, rows: int | None = None) -> int:
+        """The start of the longest run of turns ending at `end` within the budgets
+        of widgets, turns and rows (at least one turn)."""
+        start, total, height = end, 0, 0
         while start > 0 and end - start < most:
+            if rows is not None and height >= rows:
+                break
             cost = self._cost(start - 1)
             if start < end and total + cost > budget:
                 break
             total += cost
+            if rows is not None:
+                height += self._rows(start - 1)
             start -= 1
         return start
 
-    def _span_forward(self, start: int, budget: int, most: int) -> int:
-        end, total, n = start, 0, len(self._records)
+    def _span_forward(self, start: int, budget: int, most: int, rows: int | None = None) -> int:
+        end, total, height, n = start, 0, 0, len(self._records)
         while end < n and end - start < most:
+            if rows is not None and height >= rows:
+                break
             cost = self._cost(end)
             if end > start and total + cost > budget:
                 break
             total += cost
+            if rows is not None:
+                height += self._rows(end)
             end += 1
         return end
 
@@ -530,8 +649,6 @@ class ChatView(VerticalScroll, can_focus=True):
 
     async def _trim(self, lo: int, hi: int) -> None:
         views = [self._views.pop(i) for i in range(lo, hi) if i in self._views]
-        for view in views:
-            await view.stop_streams()
         if views:
             await self.remove_children(views)
 
@@ -683,7 +800,7 @@ class ChatView(VerticalScroll, can_focus=True):
         height = self.scrollable_content_region.height if self.is_attached else 0
         if height <= 0:
             return  # hidden (an inactive tab): nothing to fill
-        edge = max(3, height)
+        edge = max(3, height // 2)
         if self._lo > 0 and self.scroll_y <= edge and not self._want_older:
             self._want_older = True
             self._kick()
@@ -699,10 +816,10 @@ class ChatView(VerticalScroll, can_focus=True):
 
     def watch_cursor(self, old: int | None, new: int | None) -> None:
         if old is not None and (view := self._views.get(old - 1)) is not None:
-            view.remove_class("-cursor")
+            view.set_cursor(False)
         if new is not None:
             if (view := self._views.get(new - 1)) is not None:
-                view.add_class("-cursor")
+                view.set_cursor(True)
             self._reveal_pending = True
             self._kick()
 
@@ -712,19 +829,19 @@ class ChatView(VerticalScroll, can_focus=True):
             return
         index = number - 1
         if index < self._lo:
-            if index < self._span_back(self._lo, self.PAGE_WIDGETS, self.PAGE_TURNS):
+            if index < self._span_back(self._lo, *self._page()):
                 await self._rebuild(index if index > 0 else "start")
             while index < self._lo:
                 await self._load_older()
         elif index >= self._hi:
-            if index >= self._span_forward(self._hi, self.PAGE_WIDGETS, self.PAGE_TURNS):
+            if index >= self._span_forward(self._hi, *self._page()):
                 await self._rebuild(index if index < len(self._records) - 1 else "end")
             while index >= self._hi:
                 await self._load_newer()
         view = self._views.get(index)
         if view is None:
             return
-        view.add_class("-cursor")
+        view.set_cursor(True)
         self.call_after_refresh(self._scroll_to_view, view)
 
     def _scroll_to_view(self, view: TurnView) -> None:
@@ -745,6 +862,10 @@ class ChatView(VerticalScroll, can_focus=True):
             self.anchor()
         elif not self._following():
             self._pin = (view, region.y - round(self.scroll_y))
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Only the transcript's own rules depend on its focus (a tint).
+        restyle_alone(self)
 
     def on_focus(self) -> None:
         if self.cursor is None and self._records:

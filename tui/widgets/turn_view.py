@@ -1,5 +1,5 @@
-"""One turn of a transcript: the prompt, the reply (streamed Markdown), thinking and
-tool calls as collapsible blocks, inline notices, and a one-line footer.
+"""One turn of a transcript: the prompt, the reply (Markdown, see `reply.py`),
+thinking and tool calls as collapsible blocks, inline notices, and a one-line footer.
 
 `TurnRecord` is what the chat view knows about a turn (the agent's `Turn` plus the
 bits only the view cares about); `TurnView` displays one record. Stored turns are
@@ -9,25 +9,22 @@ appends or updates what changed since the last call.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from markdown_it import MarkdownIt
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.highlight import highlight
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Collapsible, Static
 
 from tui.agent.turns import TextPart, ThinkingPart, ToolCall, Turn
 from tui.widgets.literal import literal, one_line, sanitize
+from tui.widgets.reply import ReplyMarkdown
 
 NoteKind = Literal["error", "retry", "permission", "info"]
 
@@ -67,6 +64,8 @@ class TurnRecord:
     index: int = 0
     # Estimated widget count (see `estimate_widgets`), cached.
     cost: int | None = None
+    # Estimated rows at a width (see `estimate_rows`), cached.
+    rows: tuple[int, int] | None = None
 
     @property
     def finished(self) -> bool:
@@ -80,7 +79,7 @@ class TurnRecord:
             if isinstance(part, TextPart):
                 if not part.text:
                     continue
-                # Adjacent text blocks read as one reply; one Markdown widget is cheaper.
+                # Adjacent text blocks read as one reply.
                 if items and isinstance(items[-1], TextPart):
                     items[-1] = TextPart(items[-1].text + "\n\n" + part.text)
                     continue
@@ -91,21 +90,31 @@ class TurnRecord:
         return items
 
 
-# List items and table rows: each becomes a couple of widgets.
-_LIST_OR_ROW = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)]|\|)[ \t]", re.MULTILINE)
-
-
 def estimate_widgets(record: TurnRecord) -> int:
-    """Roughly how many widgets a turn's view needs: the turn, prompt and footer, one
-    per collapsed block or notice, and the Markdown blocks of its replies."""
-    count = 3 + len(record.trailing)
+    """Roughly how many widgets a turn's view needs: the turn, prompt and footer, and
+    one or two per reply, collapsed block or notice."""
+    count = 4 + len(record.trailing)
     for item in record.view_items():
-        if isinstance(item, TextPart):
-            text = item.text
-            count += 2 + text.count("\n\n") + 2 * len(_LIST_OR_ROW.findall(text))
-        else:
-            count += 2
+        count += 1 if isinstance(item, TextPart) else 2
     return count
+
+
+def estimate_rows(record: TurnRecord, width: int) -> int:
+    """Roughly how many rows a turn's view takes at `width` columns (cached per
+    width for finished turns)."""
+    cached = record.rows
+    if cached is not None and cached[0] == width and not record.live:
+        return cached[1]
+    columns = max(width - 6, 10)
+
+    def lines(text: str) -> int:
+        return sum(len(line) // columns + 1 for line in text.split("\n"))
+
+    rows = lines(record.turn.prompt) + 3 + 2 * len(record.trailing)
+    for item in record.view_items():
+        rows += lines(item.text) + 1 if isinstance(item, TextPart) else 2
+    record.rows = (width, rows)
+    return rows
 
 
 # ---------------------------------------------------------------- formatting
@@ -250,37 +259,16 @@ def footer_content(record: TurnRecord, number: int) -> Content:
 # ---------------------------------------------------------------- widgets
 
 
-def _markdown_parser() -> MarkdownIt:
-    # Raw HTML would be dropped silently by the Markdown widget; with it disabled,
-    # "<div>" in a reply shows as the text it is.
-    return MarkdownIt("gfm-like", {"html": False})
-
-
-class ReplyMarkdown(Markdown):
-    """A run of reply text. Links are not opened on click.
-
-    Given `markdown`, the blocks are built while composing, so a page of stored turns
-    lays out once (Markdown's own initial update parses in a thread and mounts later,
-    one relayout per reply). Without it, the widget starts empty and is streamed to.
-    """
-
-    def __init__(self, markdown: str | None = None) -> None:
-        super().__init__(None, parser_factory=_markdown_parser, open_links=False)
-        self._prebuilt = markdown
-
-    def compose(self) -> ComposeResult:
-        if self._prebuilt:
-            yield from self._build_from_source(self._prebuilt)
-
-    async def _on_mount(self, event: events.Mount) -> None:  # type: ignore[override]
-        source = self._prebuilt
-        if source is None:
-            return  # Markdown's own mount handler runs next and sets up an empty document
-        # Already built: skip Markdown's handler, which would rebuild from scratch.
-        event.prevent_default()
-        self._markdown = source
-        lines = source.splitlines()
-        self._last_parsed_line = len(lines) - (1 if lines and lines[-1] else 0)
+def restyle_alone(widget: Widget) -> None:
+    """Apply the CSS to `widget` after a change only its own rules depend on (a class,
+    focus). Textual would match every descendant against the stylesheet again, which
+    takes long for a transcript or a long turn; here they only forget the colours
+    they inherited (a new background repaints them)."""
+    if not widget.is_attached:
+        return
+    widget.app.stylesheet.update_nodes([widget], animate=True)
+    for node in widget.walk_children(with_self=False):
+        node.notify_style_update()
 
 
 class PromptBlock(Static):
@@ -405,14 +393,6 @@ class ToolFold(Fold):
             self.rebuild()
 
 
-_background: set[asyncio.Task[None]] = set()
-
-
-async def _quiet_stop(stream: MarkdownStream) -> None:
-    with suppress(Exception):
-        await stream.stop()
-
-
 @dataclass(eq=False)
 class _Slot:
     """One item of the live turn and the widget showing it."""
@@ -420,7 +400,6 @@ class _Slot:
     item: Item
     widget: Widget
     written: int = 0
-    stream: MarkdownStream | None = None
 
 
 class TurnView(Vertical):
@@ -436,7 +415,8 @@ class TurnView(Vertical):
         self.record = record
         self.number = number
         self._slots: list[_Slot] = []
-        self._footer = Static(footer_content(record, number), classes="turn-footer")
+        self._footer_content = footer_content(record, number)
+        self._footer = Static(self._footer_content, classes="turn-footer")
         self._streamed = record.live
         self._dormant = False
 
@@ -468,62 +448,67 @@ class TurnView(Vertical):
 
     async def sync(self) -> None:
         """Show whatever the record gained since the last call. Only for a view that
-        was created while its record was live; a no-op otherwise."""
+        was created while its record was live; a no-op otherwise. Reply text is
+        appended to the reply's widget, which redraws only its last block."""
         if not self._streamed or not self.is_attached:
             return
         items = self.record.items or []
+        new: list[Widget] = []
         for index, item in enumerate(items):
             if index == len(self._slots):
                 widget = self._widget_for(item, text=False)
                 self._slots.append(_Slot(item, widget))
-                await self.mount(widget, before=self._footer)
-                if not self.is_attached:
-                    return
+                new.append(widget)
             slot = self._slots[index]
-            if isinstance(item, TextPart):
+            widget = slot.widget
+            if isinstance(widget, ReplyMarkdown):
+                assert isinstance(item, TextPart)
                 if len(item.text) > slot.written:
                     chunk = item.text[slot.written :]
                     slot.written = len(item.text)
-                    if slot.stream is None:
-                        assert isinstance(slot.widget, Markdown)
-                        slot.stream = Markdown.get_stream(slot.widget)
-                    await slot.stream.write(sanitize(chunk))
-            elif isinstance(slot.widget, ThinkingFold):
-                slot.widget.refresh_part()
-            elif isinstance(slot.widget, ToolFold):
-                slot.widget.refresh_call()
-            elif isinstance(slot.widget, NoteLine):
-                slot.widget.refresh_note()
+                    widget.write(sanitize(chunk))
+                    await widget.prepare()
+                    if not self.is_attached:
+                        return
+            elif widget in new:
+                continue
+            elif isinstance(widget, ThinkingFold):
+                widget.refresh_part()
+            elif isinstance(widget, ToolFold):
+                widget.refresh_call()
+            elif isinstance(widget, NoteLine):
+                widget.refresh_note()
+        if new:
+            await self.mount_all(new, before=self._footer)
+            if not self.is_attached:
+                return
         if not self.record.live:
-            await self.stop_streams()
+            for slot in self._slots:
+                if isinstance(slot.widget, ReplyMarkdown):
+                    slot.widget.finish()
             self.remove_class("-live")
         self.set_class(self.record.turn.interrupted, "-interrupted")
         self.refresh_footer()
 
-    async def stop_streams(self) -> None:
-        """Flush and stop the Markdown streams (before finishing or removing)."""
-        for slot in self._slots:
-            stream, slot.stream = slot.stream, None
-            if stream is not None:
-                with suppress(Exception):
-                    await stream.stop()
+    def set_cursor(self, on: bool) -> None:
+        """Mark (or unmark) this as the cursor's turn. Only this widget's own rules
+        depend on the class (see `restyle_alone`)."""
+        if self.has_class("-cursor") == on:
+            return
+        self.set_class(on, "-cursor", update=False)
+        restyle_alone(self)
 
     def refresh_footer(self) -> None:
-        self._footer.update(footer_content(self.record, self.number))
+        content = footer_content(self.record, self.number)
+        shown = self._footer_content
+        if content.plain != shown.plain or list(content.spans) != list(shown.spans):
+            self._footer_content = content
+            self._footer.update(content)
 
     def add_trailing(self, note: Note) -> None:
         if self._dormant:
             self.wake()
         self.mount(NoteLine(note).add_class("-standalone"))
-
-    def on_unmount(self) -> None:
-        # Removed while still streaming (e.g. the whole tab closed): end the tasks.
-        for slot in self._slots:
-            stream, slot.stream = slot.stream, None
-            if stream is not None:
-                task = asyncio.create_task(_quiet_stop(stream))
-                _background.add(task)
-                task.add_done_callback(_background.discard)
 
     # -------------------------------------------------------------- dormancy
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from textual.widgets import Collapsible, Markdown
-from textual.widgets.markdown import MarkdownFence
 from widget_helpers import (
     SID,
     ChatApp,
     assistant,
+    line_colours,
     rendered_text,
     sample_turns,
     settle,
@@ -75,9 +76,9 @@ async def test_show_turns_renders_prompts_replies_and_footer() -> None:
         folds = list(second.query(Collapsible))
         assert [type(f) for f in folds] == [ThinkingFold, ToolFold]
         assert all(f.collapsed for f in folds)
-        fence = second.query_one(MarkdownFence)
-        assert fence.lexer == "python"
-        assert "def hello() -> None:" in fence.code
+        # The fence is highlighted: the keyword, the name and the rest differ.
+        assert "def hello() -> None:" in rendered_text(second)
+        assert len(line_colours(second, "def hello() -> None:")) >= 2
         assert chat.turn(2) is not None and "print('hi')" in chat.turn(2).reply  # type: ignore[union-attr]
         assert chat.turn(4) is None
 
@@ -172,9 +173,10 @@ async def test_streaming_deltas_accumulate_into_markdown_with_code() -> None:
         assert "streaming" in str(live._footer.render())
         markdown = live.query_one(Markdown)
         assert markdown.source == reply
-        fence = live.query_one(MarkdownFence)
-        assert fence.code == "for i in range(3):\n    print(i)"
-        assert fence.lexer == "python"
+        shown = rendered_text(live)
+        assert "for i in range(3):\n     print(i)" in shown
+        assert "That prints 0 to 2." in shown
+        assert len(line_colours(live, "for i in range(3):")) >= 2
         chat.handle_event(TurnFinished(SID, Usage(100, 50), 0.0042, 2500))
         await settle(chat, pilot)
         assert not live.has_class("-live")
@@ -428,10 +430,14 @@ async def test_big_session_mounts_a_window_and_pages_in_older_turns() -> None:
         assert elapsed < 5
         assert chat.turn_count == 2000
         mounted = views(chat)
-        assert 30 <= len(mounted) <= 50
+        # About three screens of turns: enough to fill the view and scroll a little.
+        height = chat.scrollable_content_region.height
+        assert 5 <= len(mounted) < ChatView.INITIAL_TURNS
+        assert sum(v.outer_size.height + 1 for v in mounted) >= 2 * height
         assert mounted[-1].number == 2000
         assert chat.mounted_range == (mounted[0].number, 2000)
         assert chat.scroll_y == chat.max_scroll_y
+        assert chat.scroll_y > height, "no page is needed right away"
 
         # Scrolling near the top mounts the previous page, and what was on screen
         # stays where it was.
@@ -440,8 +446,7 @@ async def test_big_session_mounts_a_window_and_pages_in_older_turns() -> None:
         expected = first.virtual_region.y - 2
         chat.scroll_to(y=2, animate=False)
         await settle(chat, pilot)
-        page = ChatView.PAGE_WIDGETS // 5  # simple turns are about five widgets each
-        assert views(chat)[0].number == first.number - page
+        assert views(chat)[0].number < first.number
         assert first.virtual_region.y - chat.scroll_y == expected
 
         # Home jumps to the first turn with a fresh window; end comes back.
@@ -593,7 +598,8 @@ async def test_show_turns_keeps_a_live_turn() -> None:
         assert last.query_one(Markdown).source == "part one part two"
 
 
-async def test_turns_far_from_the_viewport_sleep_and_wake_in_place() -> None:
+async def test_turns_far_from_the_viewport_sleep_and_wake_in_place(monkeypatch: Any) -> None:
+    monkeypatch.setattr(ChatView, "INITIAL_SCREENS", 40)  # all 40 turns mounted at once
     app = ChatApp(simple_turns(40))
     async with app.run_test(size=(100, 24)) as pilot:
         chat = app.chat
@@ -640,3 +646,55 @@ async def test_a_hidden_chat_does_not_page_in_turns() -> None:
         chat.display = True
         await settle(chat, pilot)
         assert views(chat)[-1].number == 300
+
+
+async def test_a_hidden_chat_only_collects_and_catches_up_when_shown() -> None:
+    app = ChatApp(simple_turns(2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        await settle(chat, pilot)
+        chat.display = False
+        await settle(chat, pilot)
+        chat.handle_event(TurnStarted(SID, "while hidden"))
+        for i in range(50):
+            chat.handle_event(TextDelta(SID, f"word{i} "))
+        await settle(chat, pilot)
+        assert chat.turn_count == 3 and chat.is_idle
+        assert views(chat)[-1].number == 2, "no widgets change while hidden"
+        chat.display = True
+        await settle(chat, pilot)
+        live = views(chat)[-1]
+        assert live.number == 3 and "word0 word1" in rendered_text(live)
+        assert "word49" in rendered_text(live)
+
+
+async def test_a_batch_of_events_is_applied_in_order() -> None:
+    app = ChatApp([])
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        chat.handle_events(
+            [
+                TurnStarted(SID, "one"),
+                ThinkingDelta(SID, "let me "),
+                ThinkingDelta(SID, "think"),
+                *(TextDelta(SID, f"a{i} ") for i in range(100)),
+                ToolUseStarted(SID, "t1", "Bash"),
+                TextDelta(SID, "after the tool"),
+                TextDelta("other", "not mine"),
+                TurnFinished(SID, Usage(1, 1), None, 10),
+            ]
+        )
+        await settle(chat, pilot)
+        turn = chat.turn(1)
+        assert turn is not None
+        assert turn.reply == "".join(f"a{i} " for i in range(100)) + "\n\nafter the tool"
+        assert turn.thinking == "let me think"
+        kinds = [type(w).__name__ for w in views(chat)[0].children]
+        assert kinds == [
+            "PromptBlock",
+            "ThinkingFold",
+            "ReplyMarkdown",
+            "ToolFold",
+            "ReplyMarkdown",
+            "Static",
+        ]

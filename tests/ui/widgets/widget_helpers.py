@@ -170,6 +170,8 @@ def rendered_text(widget: Any) -> str:
     """Plain text of what a widget and its descendants render, in DOM order."""
     from textual.widgets import Static
 
+    from tui.widgets.reply import ReplyMarkdown
+
     parts: list[str] = []
 
     def walk(node: Any) -> Iterator[Any]:
@@ -180,4 +182,19 @@ def rendered_text(widget: Any) -> str:
     for node in walk(widget):
         if isinstance(node, Static):
             parts.append(str(node.render()))
+        elif isinstance(node, ReplyMarkdown):
+            parts.append(node.rendered_text())
     return "\n".join(parts)
+
+
+def line_colours(widget: Any, needle: str) -> set[Any]:
+    """Foreground colours of the visible text on the first reply line (in `widget`'s
+    replies) that contains `needle`; empty if there is none. Highlighted code has
+    several, plain text one."""
+    from tui.widgets.reply import ReplyMarkdown
+
+    for reply in widget.query(ReplyMarkdown):
+        for line in reply.rendered_lines():
+            if needle in line.text:
+                return {seg.style.color for seg in line if seg.text.strip() and seg.style}
+    return set()

@@ -1,0 +1,167 @@
+"""ReplyMarkdown: replies drawn as lines look like Textual's Markdown, streaming draws
+the same as the whole text, and text stays literal."""
+
+from __future__ import annotations
+
+import random
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Markdown
+from widget_helpers import CSS_PATHS, line_colours
+
+from tui.agent.turns import Turn
+from tui.widgets.reply import FENCE_MAX_ROWS, ReplyMarkdown, markdown_parser
+from tui.widgets.turn_view import TurnRecord, TurnView
+
+SAMPLE = """\
+# Title
+
+A paragraph with *emphasis*, **strong**, `code`, a [link](https://example.com) and
+~~struck~~ text, long enough to wrap around at least once in a narrow terminal.
+
+## Second heading
+
+### Third
+
+- one
+- two
+  - nested
+  - nested two
+- three
+
+1. first
+2. second with a long line of text that wraps around the width of the view nicely
+   - sub a
+   - sub b
+10. tenth
+
+> A quote with a list:
+> - one
+> - two
+>
+> and a paragraph.
+
+```python
+def hello(name: str) -> None:
+    print(f"hi {name}")
+```
+
+#### H4 heading
+##### H5
+###### H6
+
+    indented code block
+
+| left | right | third column with long header |
+|:-----|------:|---|
+| a very long cell that needs wrapping maybe | b | c |
+| x | y | z |
+
+---
+
+<div>html stays text</div>
+
+- item with a paragraph
+
+  and a second paragraph
+- item two
+"""
+
+
+def _turn() -> TurnView:
+    return TurnView(TurnRecord(Turn(number=1, prompt="q")), 1)
+
+
+class CompareApp(App[None]):
+    """Two turns: one with Textual's Markdown, one with ReplyMarkdown."""
+
+    CSS_PATH = CSS_PATHS  # type: ignore[assignment]
+    CSS = "Screen { layout: horizontal; } Screen > Vertical { width: 1fr; height: auto; }"
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="textual"):
+            yield _turn()
+        with Vertical(id="ours"):
+            yield _turn()
+
+    async def on_mount(self) -> None:
+        theirs = self.query_one("#textual TurnView", TurnView)
+        ours = self.query_one("#ours TurnView", TurnView)
+        await theirs.mount(
+            Markdown(self.source, parser_factory=markdown_parser), before=theirs._footer
+        )
+        await ours.mount(ReplyMarkdown(self.source), before=ours._footer)
+
+
+def _screen_lines(app: App[None], region: object) -> list[str]:
+    strips = app.screen._compositor.render_strips()
+    x, y, width, height = region  # type: ignore[misc]
+    return [strip.crop(x, x + width).text.rstrip() for strip in strips[y : y + height]]
+
+
+async def test_looks_like_textual_markdown() -> None:
+    app = CompareApp(SAMPLE)
+    async with app.run_test(size=(160, 120)) as pilot:
+        for _ in range(20):
+            await pilot.pause(0.05)
+        theirs = app.query_one("#textual Markdown", Markdown)
+        ours = app.query_one("#ours ReplyMarkdown", ReplyMarkdown)
+        assert theirs.region.height == ours.region.height > 50
+        assert _screen_lines(app, theirs.region) == _screen_lines(app, ours.region)
+        # Fenced code is highlighted: the keyword and the rest differ in colour.
+        assert len(line_colours(app.query_one("#ours"), "def hello")) >= 2
+
+
+class StreamApp(App[None]):
+    CSS_PATH = CSS_PATHS  # type: ignore[assignment]
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+    def compose(self) -> ComposeResult:
+        yield ReplyMarkdown(self.source)
+        yield ReplyMarkdown()
+
+
+async def test_streamed_in_any_pieces_draws_like_the_whole_text() -> None:
+    source = SAMPLE * 3 + "".join(
+        f"word{i} " + ("\n\n" if i % 40 == 39 else "") for i in range(800)
+    )
+    for seed in range(3):
+        app = StreamApp(source)
+        async with app.run_test(size=(90, 50)) as pilot:
+            whole, streamed = app.query(ReplyMarkdown)
+            await pilot.pause()
+            rng = random.Random(seed)
+            at = 0
+            while at < len(source):
+                size = rng.choice([1, 3, 17, 200, 3000, 9000])
+                streamed.write(source[at : at + size])
+                at += size
+                await streamed.prepare()
+                if rng.random() < 0.3:
+                    await pilot.pause()
+            streamed.finish()
+            await pilot.pause()
+            assert streamed.source == source
+            assert streamed.rendered_text() == whole.rendered_text()
+
+
+async def test_text_is_literal_and_long_code_is_cut() -> None:
+    code = "\n".join(f"line_{i} = [bold]{i}[/]" for i in range(200))
+    source = f"[red]not red[/] <b>tag</b>\n\n```\n{code}\n```\n"
+    app = StreamApp(source)
+    async with app.run_test(size=(90, 80)) as pilot:
+        await pilot.pause()
+        text = app.query(ReplyMarkdown).first().rendered_text()
+        assert "[red]not red[/]" in text and "<b>tag</b>" in text
+        assert "line_0 = [bold]0[/]" in text
+        shown = FENCE_MAX_ROWS - 1
+        assert f"line_{shown - 1} = " in text and f"line_{shown} = " not in text
+        assert f"… {200 - shown} more lines" in text
