@@ -129,7 +129,8 @@ class Database:
 
     @property
     def conn(self) -> aiosqlite.Connection:
-        """The shared connection, for reads. Write only inside ``transaction()``."""
+        """The shared connection, for reads. Write only through ``transaction()`` or
+        ``write()``."""
         return self._conn
 
     @asynccontextmanager
@@ -164,9 +165,10 @@ class Database:
         commit nor touch the event loop; it may take the GIL for a while (the event loop
         still gets turns). Committed if ``work`` returns, rolled back if it raises.
 
-        Cancelling the awaiting task does not stop ``work``: once queued it runs to the
-        end, so the transaction still commits, or rolls back if ``work`` raises; it is
-        never left half done. A write queued after it (by this ``Database``) waits for it.
+        Cancelling the awaiting task does not stop ``work`` once it is queued (as soon as
+        the write lock is free): it runs to the end, so the transaction still commits, or
+        rolls back if ``work`` raises, and is never left half done. Writes sent after it
+        by this ``Database`` wait for it; reads sent meanwhile see it whole or not at all.
         """
         async with self._write_lock:
             # Queued on the connection's thread, behind everything already sent there,
