@@ -1,20 +1,23 @@
 """The agent-tui application: tabs of Claude sessions, a session sidebar, forking.
 
 Start-up stays close to a bare Textual app: nothing here imports the Claude Agent
-SDK (the engine imports it lazily when a session first connects or forks), the
-database opens in a worker while the first frame paints, and the sidebar fills
-after that. Once the UI is up, the SDK import is warmed in a thread so the first
-prompt does not pay for it.
+SDK (the engine imports it lazily when a session first connects or forks); the
+database opens and the first reads run while the screen is composed, and the first
+frame, with the first tab's prompt composed in, waits briefly for them so that it
+shows tabs and sessions at once. The transcript widget follows right after, and
+once the UI is up the SDK import is warmed in a thread so the first prompt does not
+pay for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Iterator
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -37,17 +40,26 @@ from tui.widgets.sidebar import SessionList, Sidebar
 from tui.widgets.status_line import MODE_LABELS, StatusInfo, StatusLine
 from tui.widgets.tab_bar import TabBar, TabInfo
 
-# The engine and the store are imported where they are first used, right after the
-# first frame: their dataclasses and aiosqlite cost more than the frame itself.
+# The store and the engine are imported where they are first used, while the screen
+# is composed and the database read (`_read_start`); the transcript (Markdown,
+# highlighting) only after the first frame, the SDK in a thread after that.
 if TYPE_CHECKING:
     from tui.agent.events import AgentEvent, PermissionRequest
     from tui.agent.session import AgentSession
-    from tui.store import Catalog, Database, SessionRow, SqliteSessionStore
+    from tui.store import Catalog, Database, SessionRow, SqliteSessionStore, TabRow
     from tui.widgets.chat import ChatView
+
+    # What start-up reads before the first frame (see `_read_start`).
+    StartRead = tuple[list[TabRow], list[SessionRow], int, int]
 
 log = logging.getLogger(__name__)
 
 DRAFT_DEBOUNCE = 0.3
+# Sessions read for the sidebar before the first frame (at least; a screenful more
+# on a tall terminal); the rest follow right after it.
+STARTUP_ROWS = 100
+# How long (seconds) the first frame waits at most for the database.
+FIRST_FRAME_WAIT = 0.3
 # How long (seconds) streamed content waits for more before the app handles it.
 EVENT_BATCH_DELAY = 0.02
 
@@ -78,6 +90,11 @@ def _first_frame_css() -> list[Path]:
     if first and paths[: len(first)] == first:
         return first
     return paths
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _warm_sdk() -> None:
@@ -131,7 +148,6 @@ class AgentTuiApp(App[None]):
         self.tabs: list[Tab] = []
         self.active_tab: Tab | None = None
         self.ready = asyncio.Event()
-        self._first_frame = asyncio.Event()
         self.sidebar_ready = asyncio.Event()
         self.recovered = asyncio.Event()
         self._save_lock = asyncio.Lock()
@@ -142,18 +158,23 @@ class AgentTuiApp(App[None]):
         self._closing_sessions: set[asyncio.Task[Any]] = set()
         self._closing_by_session: dict[str, asyncio.Task[Any]] = {}
         self._db_opening: asyncio.Future[Database] | None = None
+        self._first_read: asyncio.Future[StartRead] | None = None
+        # Set once the first tabs and sessions are on screen (or start-up failed).
+        self._start_shown = asyncio.Event()
         self._shut_down = False
         self._run_prompts: list[str] = []
         # Engine events waiting to be handled, per tab (see `_emit`).
         self._pending_events: dict[str, deque[AgentEvent]] = {}
         self._main: MainScreen | None = None
+        self._first_pane: SessionPane | None = None
         if demo:
             self.sub_title = "DEMO"
 
     # ----------------------------------------------------------------- set-up
 
     def get_default_screen(self) -> Screen[Any]:
-        self._main = MainScreen(id="main")
+        self._first_pane = SessionPane(placeholder=DEMO_PLACEHOLDER if self.demo else None)
+        self._main = MainScreen(self._first_pane, id="main")
         return self._main
 
     @property
@@ -169,11 +190,21 @@ class AgentTuiApp(App[None]):
     def session_list(self) -> SessionList:
         return self.main.query_one(SessionList)
 
+    def on_load(self) -> None:
+        # The earliest the event loop runs: the database opens and the first reads
+        # are sent (mostly SQLite's work, on its own thread) while the screen is
+        # composed. The opening is a task of its own, so quitting during start-up
+        # cannot leave a half-opened connection (shutdown closes it).
+        self._db_opening = asyncio.ensure_future(self._open_database())
+        self._first_read = asyncio.ensure_future(self._read_start())
+        # `_startup` reports a failure; should the app quit before it gets there,
+        # asyncio would also log the failure as never retrieved.
+        self._first_read.add_done_callback(_retrieved)
+
     def on_mount(self) -> None:
         self._apply_theme()
         if self.demo:
             self.title = "agent-tui DEMO"
-        self.call_after_refresh(self._first_frame.set)
         self.run_worker(self._startup(), name="startup", group="startup")
 
     def _apply_theme(self) -> None:
@@ -210,50 +241,119 @@ class AgentTuiApp(App[None]):
         if keys:
             self.set_keymap(keys)
 
-    async def _startup(self) -> None:
-        # The chrome paints first; the database, the transcript widgets (and
-        # Markdown) come right after, without competing with that first frame.
-        await self._first_frame.wait()
-        self._load_remaining_css()
-        if self.demo:
-            self._start_demo_server()
-        from tui.store import Catalog, Database, SqliteSessionStore, StoreError
+    async def _open_database(self) -> Database:
+        from tui.store import Database
 
-        # A task of its own, shielded: quitting during start-up must not leave a
-        # half-opened connection behind (shutdown closes it once it is open).
-        self._db_opening = asyncio.ensure_future(Database.open(self.db_path))
+        return await Database.open(self.db_path)
+
+    async def _read_start(self) -> StartRead:
+        """The saved tabs, the first sessions for the sidebar, how many there are."""
+        assert self._db_opening is not None
+        from tui.store import Catalog, SqliteSessionStore
+
+        # Shielded: see `on_load`.
+        db = self.db = await asyncio.shield(self._db_opening)
+        self.store = SqliteSessionStore(db)
+        self.catalog = Catalog(db, self.store)
+        # The sidebar starts with the sessions a screen can show; the rest are read
+        # right after the first frame (ten thousand take longer than the frame).
+        page = max(STARTUP_ROWS, 2 * self.size.height)
+        reading = asyncio.gather(
+            self.catalog.load_tabs(),
+            self.catalog.list_sessions(limit=page),
+            self.catalog.count_sessions(include_archived=False),
+        )
+        await asyncio.sleep(0)  # the queries are queued on the connection's thread now
+        # The engine (for `_make_tab`) is imported while SQLite answers them.
+        from tui.agent.session import AgentSession  # noqa: F401
+
+        saved, rows, total = await reading
+        return saved, rows, total, page
+
+    async def first_frame_ready(self) -> None:
+        """For the main screen, before it paints for the first time: wait until the
+        tabs and the sidebar show what the database holds, or a moment at most (a
+        database locked by another process can take seconds; the chrome paints
+        meanwhile and the rest follows)."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._start_shown.wait(), FIRST_FRAME_WAIT)
+
+    async def _startup(self) -> None:
+        # The database opened and the first reads were sent while the screen was
+        # composed (`on_load`); tabs, prompt and sidebar are filled in one update,
+        # which the main screen waits for before its first frame. The transcript
+        # widget (Markdown, highlighting), the rest of the CSS and of the sessions
+        # come right after that frame.
         try:
-            self.db = await asyncio.shield(self._db_opening)
+            with self._unless_quitting():
+                await self._show_start()
+        finally:
+            self._start_shown.set()
+
+    @contextlib.contextmanager
+    def _unless_quitting(self) -> Iterator[None]:
+        """Start-up work that fails because the app is quitting (which closes the
+        database under it) ends quietly."""
+        try:
+            yield
+        except Exception:
+            if not self._shut_down:
+                raise
+            log.debug("start-up cut short by quitting", exc_info=True)
+
+    async def _show_start(self) -> None:
+        assert self._first_read is not None and self._first_pane is not None
+        from tui.store import StoreError
+
+        try:
+            saved, rows, total, page = await self._first_read
         except StoreError as exc:
             # Textual prints this with markup off; no traceback, the file untouched.
             self.exit(return_code=2, message=f"agent-tui: {exc}")
             return
-        self.store = SqliteSessionStore(self.db)
-        self.catalog = Catalog(self.db, self.store)
-        saved = await self.catalog.load_tabs()
-        self._apply_keymap()
-        with contextlib.suppress(Exception):
-            await self.main.query_one("#loading").remove()
-        active: Tab | None = None
+        assert self.catalog is not None
+        if self.demo:
+            self._start_demo_server()
+        by_id = {r.id: r for r in rows}
+        # The pane composed with the screen goes to the tab shown first: the saved
+        # active one, else the first saved one, else a new tab.
+        first_pane, self._first_pane = self._first_pane, None
+        shown = next((r for r in saved if r.active), saved[0] if saved else None)
         new_tabs: list[Tab] = []
+        active: Tab | None = None
         for row in saved:
+            session = by_id.get(row.session_id)
+            if session is None:  # archived, or not among the first sessions
+                session = await self.catalog.get_session(row.session_id)
             tab = self._make_tab(
-                row.tab_id, row.session_id, cwd=row.cwd, model=row.model, draft=row.draft
+                row.tab_id,
+                row.session_id,
+                cwd=row.cwd,
+                model=row.model,
+                draft=row.draft,
+                title=session.title if session is not None else "",
+                empty=session is None or not session.turn_count,
+                pane=first_pane if row is shown else None,
             )
             new_tabs.append(tab)
-            if row.active:
+            if row is shown:
                 active = tab
-        if not new_tabs:
-            new_tabs.append(self._make_tab(self._new_tab_id(), str(uuid.uuid4())))
-        self.tabs.extend(new_tabs)
-        await self.main.query_one("#panes").mount_all([t.pane for t in new_tabs])
-        for tab in new_tabs:
-            session_row = await self.catalog.get_session(tab.session_id)
-            if session_row is not None:
-                tab.title = session_row.title
-        await self._activate(active or new_tabs[0], save=not saved)
-        self.ready.set()
-        self.call_after_refresh(self._after_first_frame)
+        if active is None:
+            active = self._make_tab(
+                self._new_tab_id(), str(uuid.uuid4()), empty=True, pane=first_pane
+            )
+            new_tabs.append(active)
+        with self.batch_update():
+            self.tabs.extend(new_tabs)
+            self.active_tab = active
+            hidden = [t.pane for t in new_tabs if t is not active]
+            if hidden:
+                await self.main.query_one("#panes").mount_all(hidden)
+            self._show_sessions(rows, total if len(rows) == page else None)
+            self._refresh_chrome()
+        if len(rows) < page and not self.sidebar.query_text:
+            self.sidebar_ready.set()  # else once all are read (`_finish_start`)
+        self.call_after_refresh(self._after_first_frame, active, not saved)
 
     def _load_remaining_css(self) -> None:
         loaded = {Path(p) for p in self.css_path}
@@ -267,12 +367,29 @@ class AgentTuiApp(App[None]):
         for screen in self.screen_stack:
             self.stylesheet.update(screen)
 
-    def _after_first_frame(self) -> None:
-        self.run_worker(self._background_start(), name="background-start", group="startup")
+    def _after_first_frame(self, active: Tab, save: bool) -> None:
+        self.run_worker(
+            self._background_start(active, save), name="background-start", group="startup"
+        )
 
-    async def _background_start(self) -> None:
-        await self.refresh_sidebar()
-        self.sidebar_ready.set()
+    async def _background_start(self, active: Tab, save: bool) -> None:
+        with self._unless_quitting():
+            await self._finish_start(active, save)
+
+    async def _finish_start(self, active: Tab, save: bool) -> None:
+        self._load_remaining_css()
+        self._apply_keymap()
+        if self.active_tab is active:  # unless another tab was chosen meanwhile
+            await self._activate(active, save=save)
+        self.ready.set()
+        if not self.sidebar_ready.is_set():  # only the first sessions were read
+            await self.refresh_sidebar()
+            self.sidebar_ready.set()
+        if not gc.isenabled():
+            # Off for start-up (`tui.cli.main`). What start-up built lives as long as
+            # the app: frozen, later passes of the collector need not sweep it again.
+            gc.freeze()
+            gc.enable()
         try:
             await asyncio.to_thread(_warm_sdk)
         except Exception as exc:  # a broken install shows up on the first prompt instead
@@ -328,6 +445,8 @@ class AgentTuiApp(App[None]):
         model: str | None = None,
         draft: str = "",
         title: str = "",
+        empty: bool = False,
+        pane: SessionPane | None = None,
     ) -> Tab:
         assert self.store is not None and self.catalog is not None
         from tui.agent.options import SessionSettings
@@ -351,10 +470,17 @@ class AgentTuiApp(App[None]):
             pool=self.pool,
             emit=partial(self._emit, tab_id),
         )
-        pane = SessionPane(
-            tab_id, session_id, draft=draft, placeholder=DEMO_PLACEHOLDER if self.demo else None
-        )
-        pane.display = False
+        if pane is not None:  # the pane composed with the screen (start-up)
+            pane.attach(tab_id, session_id, draft=draft, empty=empty)
+        else:
+            pane = SessionPane(
+                tab_id,
+                session_id,
+                draft=draft,
+                placeholder=DEMO_PLACEHOLDER if self.demo else None,
+                empty=empty,
+            )
+            pane.display = False
         return Tab(tab_id, session, pane, title=title)
 
     def _emit(self, tab_id: str, event: AgentEvent) -> None:
@@ -594,9 +720,13 @@ class AgentTuiApp(App[None]):
             return
         query = self.sidebar.query_text
         rows = await self.catalog.list_sessions(query)
-        self.session_list.set_rows(rows)
-        self.sidebar.set_count(len(rows))
+        self._show_sessions(rows)
         self._refresh_chrome()
+
+    def _show_sessions(self, rows: list[SessionRow], count: int | None = None) -> None:
+        """`count`: how many sessions there are, when `rows` are only the first."""
+        self.session_list.set_rows(rows)
+        self.sidebar.set_count(len(rows) if count is None else count)
 
     def _sidebar_upsert(self, row: SessionRow) -> None:
         if self.sidebar.query_text:

@@ -4,6 +4,7 @@ nothing heavy, so they answer instantly."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -70,8 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         db_path = default_db_path()
 
-    from tui.app import AgentTuiApp
+    # Start-up allocates a great deal and leaves next to no garbage cycles, so the
+    # cycle collector would only slow it down, sweeping an ever larger heap again and
+    # again (tens of milliseconds before the first frame). The app turns it back on
+    # once start-up is done (`AgentTuiApp._finish_start`).
+    gc.disable()
+    try:
+        from tui.app import AgentTuiApp
 
-    app = AgentTuiApp(db_path=db_path, cwd=cwd.resolve(), config=config, demo=args.demo)
-    app.run()
+        app = AgentTuiApp(db_path=db_path, cwd=cwd.resolve(), config=config, demo=args.demo)
+        app.run()
+    finally:
+        gc.enable()
     return app.return_code or 0

@@ -1,15 +1,16 @@
-"""The main screen: sidebar, tab bar, the active tab's pane, status line, footer."""
+"""The main screen: sidebar, tab bar, the tabs' panes (one shown), status line, footer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
+from tui.widgets.session_pane import SessionPane
 from tui.widgets.sidebar import Sidebar
 from tui.widgets.status_line import StatusLine
 from tui.widgets.tab_bar import TabBar
@@ -21,19 +22,76 @@ if TYPE_CHECKING:
 NARROW = 100
 
 
+class KeysFooter(Footer):
+    """Textual's footer, rebuilt only when the keys it would show change, once for a
+    burst of changes, and the first time without waiting for a frame.
+
+    Textual's footer rebuilds itself (mounting and styling every key anew) one frame
+    after each signal that the bindings may have changed: moving the focus signals
+    twice, start-up three times, and switching tabs moves the focus from one prompt
+    to another with the very same keys. Here a rebuild is queued at most once, and
+    skipped when the keys are those already shown; the first, at start-up, is queued
+    at once, so that the keys are in the app's first frame."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rebuild_queued = False
+        self._shown: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        # What Textual's footer does, apart from when the rebuild runs.
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if self._rebuild_queued:
+            return
+        self._rebuild_queued = True
+        if self._shown is None:
+            self.call_later(self._rebuild)
+        else:
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._rebuild_queued = False
+        # Everything `compose` reads from the bindings (the keymap is applied to them).
+        shown = tuple(
+            (key, binding, enabled, tooltip)
+            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
+        )
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
+
+
 class MainScreen(Screen[None]):
+    def __init__(self, first_pane: SessionPane, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._first_pane: SessionPane | None = first_pane
+        # The first tab's prompt has the focus from the first frame on (so the footer
+        # shows its keys at once); afterwards the default applies (see `on_mount`).
+        self.AUTO_FOCUS = "SessionPane PromptInput"  # type: ignore[misc]
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="workspace"):
                 yield TabBar(id="tab-bar")
                 with Container(id="panes"):
-                    yield Static("", id="loading")
+                    # Composed with the screen, before the database has said which
+                    # tab it belongs to (the app attaches it).
+                    if self._first_pane is not None:
+                        yield self._first_pane
+                        self._first_pane = None  # the app keeps track of it
                 yield StatusLine(id="status")
-        yield Footer(id="footer")
+        yield KeysFooter(id="footer")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        del self.AUTO_FOCUS
         self._apply_width(self.app.size.width)
+        # Nothing is painted before this returns: the first frame shows the tabs and
+        # the sessions when the database answers quickly, as it usually does.
+        app: AgentTuiApp = self.app  # type: ignore[assignment]
+        await app.first_frame_ready()
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_width(event.size.width)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
@@ -24,8 +25,10 @@ class PromptInput(TextArea):
     """One tab's prompt. Posts `Submitted`, `InterruptRequested` and `CursorRequested`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority, or TextArea would take enter for a newline first.
-        Binding("enter", "send", "Send", priority=True, id="prompt.send"),
+        # Enter is handled in `_on_key`, in order with the keys typed before it (a
+        # priority binding would run ahead of characters still queued for the editor);
+        # the binding is what the footer, help and keymap see.
+        Binding("enter", "send", "Send", id="prompt.send"),
         Binding("ctrl+j", "newline", "New line", show=False, id="prompt.newline"),
         Binding("escape", "interrupt", "Interrupt", id="prompt.interrupt"),
         Binding("escape", "transcript", "Turns", id="prompt.transcript"),
@@ -85,6 +88,9 @@ class PromptInput(TextArea):
         # Set by the owner: is a turn running (escape interrupts) or not (escape
         # moves into the transcript)?
         self.busy = False
+        # False while the pane has no tab yet (start-up): enter holds the prompt.
+        self.sendable = True
+        self.held: list[str] = []
 
     # ------------------------------------------------------------------ history
 
@@ -139,6 +145,22 @@ class PromptInput(TextArea):
 
     # ------------------------------------------------------------------ actions
 
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key in self._send_keys():
+            event.stop()
+            event.prevent_default()
+            self.action_send()
+            return
+        await super()._on_key(event)
+
+    def _send_keys(self) -> set[str]:
+        """The keys bound to send, after any keymap override."""
+        keys = {"enter"}
+        for key, bindings in self._bindings.key_to_bindings.items():
+            if any(b.action == "send" for b in bindings):
+                keys.add(key)
+        return keys
+
     def action_send(self) -> None:
         text = self.text
         if not text.strip():
@@ -147,7 +169,16 @@ class PromptInput(TextArea):
         # belong to the next prompt.
         self.clear()
         self.remember(text)
-        self.post_message(self.Submitted(self, text))
+        if self.sendable:
+            self.post_message(self.Submitted(self, text))
+        else:
+            # No tab yet (start-up): hold it; `release_held` sends it once there is.
+            self.held.append(text)
+
+    def release_held(self) -> None:
+        held, self.held = self.held, []
+        for text in held:
+            self.post_message(self.Submitted(self, text))
 
     def action_newline(self) -> None:
         self.insert("\n")
