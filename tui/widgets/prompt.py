@@ -41,33 +41,27 @@ class PromptInput(TextArea):
         ("down", "Next prompt (on the last line)"),
     ]
 
-    class Submitted(Message):
-        def __init__(self, prompt: PromptInput, text: str) -> None:
+    class _FromPrompt(Message):
+        """A message about one prompt; `control` lets `@on(..., "#id")` select it."""
+
+        def __init__(self, prompt: PromptInput) -> None:
             super().__init__()
             self.prompt = prompt
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    class Submitted(_FromPrompt):
+        def __init__(self, prompt: PromptInput, text: str) -> None:
+            super().__init__(prompt)
             self.text = text
 
-        @property
-        def control(self) -> PromptInput:
-            return self.prompt
+    class InterruptRequested(_FromPrompt):
+        pass
 
-    class InterruptRequested(Message):
-        def __init__(self, prompt: PromptInput) -> None:
-            super().__init__()
-            self.prompt = prompt
-
-        @property
-        def control(self) -> PromptInput:
-            return self.prompt
-
-    class CursorRequested(Message):
-        def __init__(self, prompt: PromptInput) -> None:
-            super().__init__()
-            self.prompt = prompt
-
-        @property
-        def control(self) -> PromptInput:
-            return self.prompt
+    class CursorRequested(_FromPrompt):
+        pass
 
     def __init__(self, text: str = "", *, id: str | None = None, classes: str | None = None):
         super().__init__(
