@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -63,7 +64,9 @@ class Tmux:
 def tmux() -> Iterator[Tmux]:
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed; the real-terminal test needs it")
-    server = Tmux(f"agent-tui-test-{os.getpid()}")
+    # One server per test: a socket name shared between tests lets the next test's
+    # new-session reach the previous server while it is still shutting down.
+    server = Tmux(f"agent-tui-test-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         yield server
     finally:
