@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import uuid
 from collections import deque
@@ -29,6 +28,7 @@ from textual.screen import Screen
 from textual.widgets import TextArea
 
 from tui.agent.pool import LivePool
+from tui.collector import Collector
 from tui.commands import MODEL_CHOICES, ModelCommands
 from tui.config import PERMISSION_MODES, Config
 from tui.paths import styles_dir, user_data_dir
@@ -167,6 +167,8 @@ class AgentTuiApp(App[None]):
         self._pending_events: dict[str, deque[AgentEvent]] = {}
         self._main: MainScreen | None = None
         self._first_pane: SessionPane | None = None
+        self.collector = Collector()
+        self.collector.starting()
         if demo:
             self.sub_title = "DEMO"
 
@@ -385,15 +387,13 @@ class AgentTuiApp(App[None]):
         if not self.sidebar_ready.is_set():  # only the first sessions were read
             await self.refresh_sidebar()
             self.sidebar_ready.set()
-        if not gc.isenabled():
-            # Off for start-up (`tui.cli.main`). What start-up built lives as long as
-            # the app: frozen, later passes of the collector need not sweep it again.
-            gc.freeze()
-            gc.enable()
         try:
             await asyncio.to_thread(_warm_sdk)
         except Exception as exc:  # a broken install shows up on the first prompt instead
             log.debug("SDK warm-up failed: %r", exc)
+        finally:
+            # The SDK's modules, too, live as long as the app: frozen with the rest.
+            self.collector.started()
         await self._recover()
 
     def _start_demo_server(self) -> None:
@@ -630,6 +630,7 @@ class AgentTuiApp(App[None]):
             request.answer("deny", "The tab was closed.")
         self._close_session_soon(tab.session)
         self.session_list.set_state(tab.session_id, None)
+        self.collector.streaming(any(t.running for t in self.tabs))
         was_active = tab is self.active_tab
         if was_active:
             self.active_tab = None
@@ -712,6 +713,7 @@ class AgentTuiApp(App[None]):
         if tab is active:
             self._refresh_status()
         tab.pane.prompt.set_busy(tab.running)
+        self.collector.streaming(any(t.running for t in self.tabs))
 
     # ---------------------------------------------------------------- sidebar
 
@@ -1293,6 +1295,7 @@ class AgentTuiApp(App[None]):
             await asyncio.to_thread(server.stop)
 
     async def on_unmount(self) -> None:
+        self.collector.stop()
         if not self._shut_down:
             self._shut_down = True
             await self._close_everything()

@@ -96,6 +96,10 @@ class ChatView(VerticalScroll, can_focus=True):
     SYNC_INTERVAL: ClassVar[float] = 1 / 20
     # ... and less often when frames take longer than this share of the time.
     SYNC_SHARE: ClassVar[float] = 0.25
+    # While keys are typed into the tab's prompt (until this long, in seconds, after
+    # the last one), streamed text waits, at most this long at a time.
+    TYPING_WINDOW: ClassVar[float] = 0.3
+    TYPING_HOLD: ClassVar[float] = 5.0
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Previous turn", id="chat.up", show=False),
@@ -159,6 +163,11 @@ class ChatView(VerticalScroll, can_focus=True):
         self._next_sync = 0.0
         self._painted = True
         self._sync_timer: Timer | None = None
+        # When a key was last typed in this tab's prompt, and whether its frame has
+        # been painted since (see `key_typed`).
+        self._typed_at = -1.0
+        self._typing_since = -1.0
+        self._after_key = False
         self._dormancy_scheduled = False
         self._width = 0
         # Keeps a view at a fixed distance from the top of the viewport while content
@@ -387,6 +396,24 @@ class ChatView(VerticalScroll, can_focus=True):
                 self._preamble_box.mount(NoteLine(note).add_class("-standalone"))
                 self._update_markers()
 
+    def key_typed(self) -> None:
+        """A key was typed into this tab's prompt. Keys come first: writing streamed
+        text and painting it takes longer than the gap between two keys, and a key
+        that came meanwhile would wait for all of it. So while typing goes on, the
+        text waits (up to `TYPING_HOLD`) and is then written just after a
+        keystroke's frame has been painted, when the next key is furthest away."""
+        now = time.monotonic()
+        if now - self._typed_at >= self.TYPING_WINDOW:
+            self._typing_since = now
+        self._typed_at = now
+        self._after_key = False
+        self.call_after_refresh(self._key_shown)
+
+    def _key_shown(self) -> None:
+        self._after_key = True
+        if self._dirty:
+            self._kick()
+
     def _touch(self, record: TurnRecord) -> None:
         self._dirty[record] = None
         self._kick()
@@ -460,28 +487,47 @@ class ChatView(VerticalScroll, can_focus=True):
         if not self._dirty:
             return
         now = time.monotonic()
-        if all(record.live for record in self._dirty) and (
-            now < self._next_sync or (not self._painted and now < self._synced + 1)
-        ):
+        if now - self._typed_at < self.TYPING_WINDOW:
+            held_since = max(self._typing_since, self._synced)
+            if not self._after_key or now - held_since < self.TYPING_HOLD:
+                # Shown once typing stops, or the hold is over and a key was just
+                # shown; meanwhile the text is drawn, in slices between keys.
+                self._after_key = False
+                if now >= self._next_sync:
+                    self._next_sync = now + self.SYNC_INTERVAL
+                    for record in list(self._dirty):
+                        view = self._views.get(record.index)
+                        if view is not None and view.record is record:
+                            await view.sync(show=False)
+                self._sync_later(
+                    min(self._typed_at + self.TYPING_WINDOW, self._next_sync) - now
+                )
+                return
+        elif all(record.live for record in self._dirty):
             # Coalesce a burst of deltas into one write per frame, and leave time
             # between frames (see the module docstring); the rest of the work above
             # is not held up meanwhile. A turn that has just ended is shown at once.
-            self._sync_later(max(self._next_sync - now, 0.01))
-            return
+            if now < self._next_sync or (not self._painted and now < self._synced + 1):
+                self._after_key = False
+                self._sync_later(self._next_sync - now)
+                return
+        self._after_key = False
         dirty = list(self._dirty)
         self._dirty.clear()
         self._synced = now
         for record in dirty:
             view = self._views.get(record.index)
-            if view is not None and view.record is record:
-                await view.sync()
+            if view is not None and view.record is record and not await view.sync():
+                self._dirty[record] = None  # the rest with the next write
         self._next_sync = now + self.SYNC_INTERVAL
         self._painted = False
         self.call_after_refresh(self._frame_painted, now)
 
     def _sync_later(self, delay: float) -> None:
         if self._sync_timer is None:
-            self._sync_timer = self.set_timer(delay, self._sync_due)
+            # Not less: a Textual timer whose time has already passed when it starts
+            # running is skipped, and would never fire.
+            self._sync_timer = self.set_timer(max(delay, 0.01), self._sync_due)
 
     def _sync_due(self) -> None:
         self._sync_timer = None

@@ -73,7 +73,12 @@ def _collector_paused() -> Iterator[None]:
 def markdown_parser() -> MarkdownIt:
     # Raw HTML would be dropped silently; with it disabled, "<div>" in a reply shows
     # as the text it is.
-    return MarkdownIt("gfm-like", {"html": False})
+    parser = MarkdownIt("gfm-like", {"html": False})
+    # Links without a scheme are off: to that pass "app.py", "main.rs" and "setup.sh"
+    # are domain names, and in a coding transcript they are file names. (It was also
+    # three quarters of the parsing time.) "https://…" is still a link.
+    parser.core.ruler.disable("linkify")
+    return parser
 
 
 # ---------------------------------------------------------------- the tree
@@ -647,6 +652,7 @@ class ReplyMarkdown(Markdown):
         self._tail_ok = False
         self._staged: _Staged | None = None
         self._preparing = False
+        self._hidden = False
 
     # -- a Markdown to the app, a leaf to the layout
 
@@ -687,10 +693,11 @@ class ReplyMarkdown(Markdown):
         self._tail_ok = False
         self.refresh(layout=True)
 
-    async def prepare(self) -> None:
+    async def prepare(self, *, show: bool = True) -> None:
         """Draw what `write` added, a slice at a time with the event loop free in
-        between (keys are handled, the engine reads on), then show it. A reply not
-        laid out yet is drawn by its first layout instead."""
+        between (keys are handled, the engine reads on), then show it (unless `show`
+        is False: then it shows with the next refresh). A reply not laid out yet is
+        drawn by its first layout instead."""
         if self._width and self._style is not None and not self._tail_ok:
             self._preparing = True
             try:
@@ -707,7 +714,15 @@ class ReplyMarkdown(Markdown):
                         await asyncio.sleep(0)
             finally:
                 self._preparing = False
-        self.refresh(layout=True)
+        self._hidden = not show
+        if show:
+            self.refresh(layout=True)
+
+    def reveal(self) -> None:
+        """Show what `prepare(show=False)` drew."""
+        if self._hidden:
+            self._hidden = False
+            self.refresh(layout=True)
 
     # -- drawing
 

@@ -83,6 +83,11 @@ class SessionPane(Vertical):
         # After the app has registered the tab this pane now belongs to.
         prompt.call_after_refresh(prompt.release_held)
 
+    def on_text_area_changed(self, _: PromptInput.Changed) -> None:
+        # (The message goes on to the app, which saves the draft.)
+        if self._chat is not None:
+            self._chat.key_typed()
+
     def _show_empty(self, empty: bool) -> None:
         self._pending.update(EMPTY_TEXT if empty else "")
         self._pending.set_class(empty, "-empty")

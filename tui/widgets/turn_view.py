@@ -446,12 +446,32 @@ class TurnView(Vertical):
 
     # -------------------------------------------------------------- live updates
 
-    async def sync(self) -> None:
+    async def sync(self, *, show: bool = True) -> bool:
         """Show whatever the record gained since the last call. Only for a view that
         was created while its record was live; a no-op otherwise. Reply text is
-        appended to the reply's widget, which redraws only its last block."""
+        appended to the reply's widget, which redraws only its last block.
+
+        Returns False when some text is held back for the next call: a reply widget
+        gets its text only once it has been laid out, because before that it knows
+        no width to draw at in slices, and its first layout would draw all of it at
+        once, in the middle of a frame.
+
+        With `show` False, new reply text is only drawn, not shown yet: nothing on
+        screen changes (see `ChatView.key_typed`)."""
         if not self._streamed or not self.is_attached:
-            return
+            return True
+        if not show:
+            for slot, item in zip(self._slots, self.record.items or []):
+                widget = slot.widget
+                if isinstance(widget, ReplyMarkdown) and isinstance(item, TextPart):
+                    if widget.size.width and len(item.text) > slot.written:
+                        chunk = item.text[slot.written :]
+                        slot.written = len(item.text)
+                        widget.write(sanitize(chunk))
+                        await widget.prepare(show=False)
+            return False
+        shown = True
+        live = self.record.live
         items = self.record.items or []
         new: list[Widget] = []
         for index, item in enumerate(items):
@@ -463,13 +483,17 @@ class TurnView(Vertical):
             widget = slot.widget
             if isinstance(widget, ReplyMarkdown):
                 assert isinstance(item, TextPart)
-                if len(item.text) > slot.written:
+                if live and not widget.size.width:
+                    shown = False
+                elif len(item.text) > slot.written:
                     chunk = item.text[slot.written :]
                     slot.written = len(item.text)
                     widget.write(sanitize(chunk))
                     await widget.prepare()
                     if not self.is_attached:
-                        return
+                        return True
+                else:
+                    widget.reveal()
             elif widget in new:
                 continue
             elif isinstance(widget, ThinkingFold):
@@ -481,14 +505,15 @@ class TurnView(Vertical):
         if new:
             await self.mount_all(new, before=self._footer)
             if not self.is_attached:
-                return
-        if not self.record.live:
+                return True
+        if not live:
             for slot in self._slots:
                 if isinstance(slot.widget, ReplyMarkdown):
                     slot.widget.finish()
             self.remove_class("-live")
         self.set_class(self.record.turn.interrupted, "-interrupted")
         self.refresh_footer()
+        return shown
 
     def set_cursor(self, on: bool) -> None:
         """Mark (or unmark) this as the cursor's turn. Only this widget's own rules

@@ -698,3 +698,91 @@ async def test_a_batch_of_events_is_applied_in_order() -> None:
             "ReplyMarkdown",
             "Static",
         ]
+
+
+def _screen_text(app: Any) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def _type_for(chat: ChatView, seconds: float, feed: Any = None) -> None:
+    """Keys into the tab's prompt every 40 ms for `seconds`, calling `feed(i)` between."""
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        chat.key_typed()
+        if feed is not None:
+            feed(i)
+        i += 1
+        await asyncio.sleep(0.04)
+
+
+async def test_typing_holds_streamed_text_until_typing_stops(monkeypatch: Any) -> None:
+    monkeypatch.setattr(ChatView, "TYPING_HOLD", 30.0)
+    app = ChatApp(simple_turns(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        await settle(chat, pilot)
+        chat.handle_event(TurnStarted(SID, "go"))
+        chat.handle_event(TextDelta(SID, "first words\n\n"))
+        await settle(chat, pilot)
+        reply = views(chat)[-1].query_one(Markdown)
+        height = reply.region.height
+        assert "first words" in _screen_text(app)
+
+        fed: list[int] = []
+
+        def feed(i: int) -> None:
+            fed.append(i)
+            chat.handle_event(TextDelta(SID, f"held{i} " * 12 + "\n\n"))
+
+        await _type_for(chat, 0.8, feed)
+        await pilot.pause()
+        # Typed over: nothing of it on screen, the reply as tall as before.
+        assert "held0" not in _screen_text(app) and reply.region.height == height
+        assert not chat.is_idle
+        # The turn ends while typing goes on: still held.
+        chat.handle_event(TurnFinished(SID, Usage(10, 5), None, 100))
+        await _type_for(chat, 0.2)
+        assert "held0" not in _screen_text(app)
+        # Typing stops: everything shows, down to the last word, and the chat is idle.
+        await settle(chat, pilot)
+        assert chat.is_idle and reply.region.height > height + 10
+        shown = _screen_text(app)
+        assert len(fed) > 5 and f"held{fed[-1]} held{fed[-1]}" in shown and "15 tokens" in shown
+
+
+async def test_streamed_text_held_by_typing_shows_after_the_hold(monkeypatch: Any) -> None:
+    monkeypatch.setattr(ChatView, "TYPING_HOLD", 0.5)
+    app = ChatApp(simple_turns(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        await settle(chat, pilot)
+        chat.handle_event(TurnStarted(SID, "go"))
+        chat.handle_event(TextDelta(SID, "first words\n\n"))
+        await settle(chat, pilot)
+        chat.handle_event(TextDelta(SID, "arrived while typing\n\n"))
+        shown_at = None
+        deadline = time.monotonic() + 2.0
+        started = time.monotonic()
+        while time.monotonic() < deadline and shown_at is None:
+            await _type_for(chat, 0.04)
+            if "arrived while typing" in _screen_text(app):
+                shown_at = time.monotonic() - started
+        # Shown while typing goes on, once the hold is over: not before, not much after.
+        assert shown_at is not None and 0.4 < shown_at < 1.2, shown_at
+
+
+async def test_a_write_due_at_once_is_not_lost() -> None:
+    # A Textual timer whose time has passed before it starts is skipped: a write
+    # scheduled "now" (or late) must still happen.
+    app = ChatApp(simple_turns(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        await settle(chat, pilot)
+        fired: list[bool] = []
+        chat._sync_due = lambda: fired.append(True)  # type: ignore[method-assign]
+        for delay in (0.0, -1.0, 1e-9):
+            chat._sync_timer = None
+            chat._sync_later(delay)
+            await wait_for(lambda: len(fired) == 1, timeout=2)
+            fired.clear()

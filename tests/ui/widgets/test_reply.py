@@ -165,3 +165,24 @@ async def test_text_is_literal_and_long_code_is_cut() -> None:
         shown = FENCE_MAX_ROWS - 1
         assert f"line_{shown - 1} = " in text and f"line_{shown} = " not in text
         assert f"… {200 - shown} more lines" in text
+
+
+def _underlined(reply: ReplyMarkdown) -> list[str]:
+    """The runs of text drawn underlined (how links show)."""
+    runs = []
+    for line in reply.rendered_lines():
+        for segment in line:
+            if segment.style is not None and segment.style.underline and segment.text.strip():
+                runs.append(segment.text)
+    return runs
+
+
+async def test_file_names_are_not_links_and_urls_are() -> None:
+    source = "Edit app.py, main.rs and setup.sh; see https://example.com/docs or [the guide](x).\n"
+    app = StreamApp(source)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        underlined = "".join(_underlined(app.query(ReplyMarkdown).first()))
+        assert "https://example.com/docs" in underlined and "the guide" in underlined
+        for name in ("app.py", "main.rs", "setup.sh"):
+            assert name not in underlined
