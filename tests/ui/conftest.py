@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,3 +24,14 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> float:
     now = FROZEN_NOW_MS / 1000
     monkeypatch.setattr(sidebar, "clock", lambda: now)
     return now
+
+
+@pytest.fixture(autouse=True)
+def collector_restored() -> Iterator[None]:
+    """Every app puts the cycle collector back as it found it when it exits: on,
+    nothing frozen, the usual thresholds."""
+    thresholds = gc.get_threshold()
+    yield
+    assert gc.isenabled(), "the app left the cycle collector off"
+    assert gc.get_freeze_count() == 0, "the app left objects frozen"
+    assert gc.get_threshold() == thresholds

@@ -22,7 +22,8 @@ DEMO_PLACEHOLDER = (
 
 
 class PromptInput(TextArea):
-    """One tab's prompt. Posts `Submitted`, `InterruptRequested` and `CursorRequested`."""
+    """One tab's prompt. Posts `Submitted`, `InterruptRequested`, `CursorRequested`
+    and `Typed`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Enter is handled in `_on_key`, in order with the keys typed before it (a
@@ -62,6 +63,9 @@ class PromptInput(TextArea):
 
     class CursorRequested(_FromPrompt):
         pass
+
+    class Typed(_FromPrompt):
+        """A character was typed (not text loaded or cleared by the app)."""
 
     def __init__(self, text: str = "", *, id: str | None = None, classes: str | None = None):
         super().__init__(
@@ -146,6 +150,8 @@ class PromptInput(TextArea):
             self.action_send()
             return
         await super()._on_key(event)
+        if event.is_printable:
+            self.post_message(self.Typed(self))
 
     def _send_keys(self) -> set[str]:
         """The keys bound to send, after any keymap override."""

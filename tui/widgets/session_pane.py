@@ -83,8 +83,8 @@ class SessionPane(Vertical):
         # After the app has registered the tab this pane now belongs to.
         prompt.call_after_refresh(prompt.release_held)
 
-    def on_text_area_changed(self, _: PromptInput.Changed) -> None:
-        # (The message goes on to the app, which saves the draft.)
+    def on_prompt_input_typed(self, event: PromptInput.Typed) -> None:
+        event.stop()
         if self._chat is not None:
             self._chat.key_typed()
 

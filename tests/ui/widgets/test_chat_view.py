@@ -786,3 +786,32 @@ async def test_a_write_due_at_once_is_not_lost() -> None:
             chat._sync_later(delay)
             await wait_for(lambda: len(fired) == 1, timeout=2)
             fired.clear()
+
+
+async def test_only_keys_typed_into_the_prompt_count_as_typing(monkeypatch: Any) -> None:
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.session_pane import SessionPane
+
+    typed: list[str] = []
+    monkeypatch.setattr(ChatView, "key_typed", lambda self: typed.append(self.session_id))
+
+    class PaneApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SessionPane("tab-1", SID)
+
+    app = PaneApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        pane = app.query_one(SessionPane)
+        pane.chat  # the transcript exists from here on
+        await pilot.pause()
+        pane.prompt.focus()
+        await pilot.press("h", "i")
+        await pilot.pause()
+        assert typed == [SID, SID]
+        # Text the app puts in or takes out is not typing: sending clears the prompt,
+        # and the reply must not wait for that.
+        pane.prompt.load_text("a draft")
+        pane.prompt.clear()
+        await pilot.pause()
+        assert typed == [SID, SID]
