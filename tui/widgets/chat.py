@@ -499,9 +499,7 @@ class ChatView(VerticalScroll, can_focus=True):
                         view = self._views.get(record.index)
                         if view is not None and view.record is record:
                             await view.sync(show=False)
-                self._sync_later(
-                    min(self._typed_at + self.TYPING_WINDOW, self._next_sync) - now
-                )
+                self._sync_later(min(self._typed_at + self.TYPING_WINDOW, self._next_sync) - now)
                 return
         elif all(record.live for record in self._dirty):
             # Coalesce a burst of deltas into one write per frame, and leave time

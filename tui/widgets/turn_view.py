@@ -461,7 +461,8 @@ class TurnView(Vertical):
         if not self._streamed or not self.is_attached:
             return True
         if not show:
-            for slot, item in zip(self._slots, self.record.items or []):
+            # Items without a slot yet get theirs when shown.
+            for slot, item in zip(self._slots, self.record.items or [], strict=False):
                 widget = slot.widget
                 if isinstance(widget, ReplyMarkdown) and isinstance(item, TextPart):
                     if widget.size.width and len(item.text) > slot.written:

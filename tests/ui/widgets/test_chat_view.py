@@ -716,15 +716,21 @@ async def _type_for(chat: ChatView, seconds: float, feed: Any = None) -> None:
         await asyncio.sleep(0.04)
 
 
+async def _streaming(app: ChatApp, pilot: Any) -> ChatView:
+    """A turn streaming, its first words on screen."""
+    chat = app.chat
+    await settle(chat, pilot)
+    chat.handle_event(TurnStarted(SID, "go"))
+    chat.handle_event(TextDelta(SID, "first words\n\n"))
+    await settle(chat, pilot)
+    return chat
+
+
 async def test_typing_holds_streamed_text_until_typing_stops(monkeypatch: Any) -> None:
     monkeypatch.setattr(ChatView, "TYPING_HOLD", 30.0)
     app = ChatApp(simple_turns(1))
     async with app.run_test(size=(100, 30)) as pilot:
-        chat = app.chat
-        await settle(chat, pilot)
-        chat.handle_event(TurnStarted(SID, "go"))
-        chat.handle_event(TextDelta(SID, "first words\n\n"))
-        await settle(chat, pilot)
+        chat = await _streaming(app, pilot)
         reply = views(chat)[-1].query_one(Markdown)
         height = reply.region.height
         assert "first words" in _screen_text(app)
@@ -755,11 +761,7 @@ async def test_streamed_text_held_by_typing_shows_after_the_hold(monkeypatch: An
     monkeypatch.setattr(ChatView, "TYPING_HOLD", 0.5)
     app = ChatApp(simple_turns(1))
     async with app.run_test(size=(100, 30)) as pilot:
-        chat = app.chat
-        await settle(chat, pilot)
-        chat.handle_event(TurnStarted(SID, "go"))
-        chat.handle_event(TextDelta(SID, "first words\n\n"))
-        await settle(chat, pilot)
+        chat = await _streaming(app, pilot)
         chat.handle_event(TextDelta(SID, "arrived while typing\n\n"))
         shown_at = None
         deadline = time.monotonic() + 2.0
@@ -803,7 +805,7 @@ async def test_only_keys_typed_into_the_prompt_count_as_typing(monkeypatch: Any)
     app = PaneApp()
     async with app.run_test(size=(80, 20)) as pilot:
         pane = app.query_one(SessionPane)
-        pane.chat  # the transcript exists from here on
+        assert pane.chat is not None  # the transcript exists from here on
         await pilot.pause()
         pane.prompt.focus()
         await pilot.press("h", "i")
