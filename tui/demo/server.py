@@ -422,20 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._handle()
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_HEAD(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
+    do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_POST
 
 
 def _usage(input_tokens: int, output_tokens: int) -> dict[str, int]:

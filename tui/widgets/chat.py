@@ -487,39 +487,40 @@ class ChatView(VerticalScroll, can_focus=True):
         if not self._dirty:
             return
         now = time.monotonic()
+        after_key, self._after_key = self._after_key, False
         if now - self._typed_at < self.TYPING_WINDOW:
             held_since = max(self._typing_since, self._synced)
-            if not self._after_key or now - held_since < self.TYPING_HOLD:
+            if not after_key or now - held_since < self.TYPING_HOLD:
                 # Shown once typing stops, or the hold is over and a key was just
                 # shown; meanwhile the text is drawn, in slices between keys.
-                self._after_key = False
                 if now >= self._next_sync:
                     self._next_sync = now + self.SYNC_INTERVAL
-                    for record in list(self._dirty):
-                        view = self._views.get(record.index)
-                        if view is not None and view.record is record:
-                            await view.sync(show=False)
+                    for view in self._views_of(list(self._dirty)):
+                        await view.sync(show=False)
                 self._sync_later(min(self._typed_at + self.TYPING_WINDOW, self._next_sync) - now)
                 return
-        elif all(record.live for record in self._dirty):
+        elif all(record.live for record in self._dirty) and (
+            now < self._next_sync or (not self._painted and now < self._synced + 1)
+        ):
             # Coalesce a burst of deltas into one write per frame, and leave time
             # between frames (see the module docstring); the rest of the work above
             # is not held up meanwhile. A turn that has just ended is shown at once.
-            if now < self._next_sync or (not self._painted and now < self._synced + 1):
-                self._after_key = False
-                self._sync_later(self._next_sync - now)
-                return
-        self._after_key = False
+            self._sync_later(self._next_sync - now)
+            return
         dirty = list(self._dirty)
         self._dirty.clear()
         self._synced = now
-        for record in dirty:
-            view = self._views.get(record.index)
-            if view is not None and view.record is record and not await view.sync():
-                self._dirty[record] = None  # the rest with the next write
+        for view in self._views_of(dirty):
+            if not await view.sync():
+                self._dirty[view.record] = None  # the rest with the next write
         self._next_sync = now + self.SYNC_INTERVAL
         self._painted = False
         self.call_after_refresh(self._frame_painted, now)
+
+    def _views_of(self, records: list[TurnRecord]) -> list[TurnView]:
+        """The mounted views showing `records`."""
+        views = [self._views.get(record.index) for record in records]
+        return [v for v, r in zip(views, records, strict=True) if v is not None and v.record is r]
 
     def _sync_later(self, delay: float) -> None:
         if self._sync_timer is None:

@@ -465,11 +465,8 @@ class TurnView(Vertical):
             for slot, item in zip(self._slots, self.record.items or [], strict=False):
                 widget = slot.widget
                 if isinstance(widget, ReplyMarkdown) and isinstance(item, TextPart):
-                    if widget.size.width and len(item.text) > slot.written:
-                        chunk = item.text[slot.written :]
-                        slot.written = len(item.text)
-                        widget.write(sanitize(chunk))
-                        await widget.prepare(show=False)
+                    if widget.size.width:
+                        await self._write(slot, widget, item, show=False)
             return False
         shown = True
         live = self.record.live
@@ -486,15 +483,10 @@ class TurnView(Vertical):
                 assert isinstance(item, TextPart)
                 if live and not widget.size.width:
                     shown = False
-                elif len(item.text) > slot.written:
-                    chunk = item.text[slot.written :]
-                    slot.written = len(item.text)
-                    widget.write(sanitize(chunk))
-                    await widget.prepare()
+                else:
+                    await self._write(slot, widget, item, show=True)
                     if not self.is_attached:
                         return True
-                else:
-                    widget.reveal()
             elif widget in new:
                 continue
             elif isinstance(widget, ThinkingFold):
@@ -515,6 +507,18 @@ class TurnView(Vertical):
         self.set_class(self.record.turn.interrupted, "-interrupted")
         self.refresh_footer()
         return shown
+
+    @staticmethod
+    async def _write(slot: _Slot, widget: ReplyMarkdown, item: TextPart, *, show: bool) -> None:
+        """Append the reply text `item` gained since the last write, and draw it; with
+        `show`, also show it (or what an earlier write drew without showing)."""
+        if len(item.text) > slot.written:
+            chunk = item.text[slot.written :]
+            slot.written = len(item.text)
+            widget.write(sanitize(chunk))
+            await widget.prepare(show=show)
+        elif show:
+            widget.reveal()
 
     def set_cursor(self, on: bool) -> None:
         """Mark (or unmark) this as the cursor's turn. Only this widget's own rules

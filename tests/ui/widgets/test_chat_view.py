@@ -51,6 +51,18 @@ def views(chat: ChatView) -> list[TurnView]:
     return list(chat.query_children(TurnView))
 
 
+async def _streaming(
+    app: ChatApp, pilot: Any, prompt: str = "go", text: str = "first words\n\n"
+) -> ChatView:
+    """A turn streaming after the app's stored turns, its first words on screen."""
+    chat = app.chat
+    await settle(chat, pilot)
+    chat.handle_event(TurnStarted(SID, prompt))
+    chat.handle_event(TextDelta(SID, text))
+    await settle(chat, pilot)
+    return chat
+
+
 # ---------------------------------------------------------------- stored turns
 
 
@@ -564,11 +576,7 @@ async def test_cursor_keys_and_messages() -> None:
 async def test_fork_on_the_live_turn_is_refused() -> None:
     app = ChatApp(simple_turns(2))
     async with app.run_test(size=(100, 40)) as pilot:
-        chat = app.chat
-        await settle(chat, pilot)
-        chat.handle_event(TurnStarted(SID, "running"))
-        chat.handle_event(TextDelta(SID, "..."))
-        await settle(chat, pilot)
+        chat = await _streaming(app, pilot, "running", "...")
         assert chat.turn_count == 3
         chat.start_cursor()
         await pilot.press("f")
@@ -584,11 +592,7 @@ async def test_fork_on_the_live_turn_is_refused() -> None:
 async def test_show_turns_keeps_a_live_turn() -> None:
     app = ChatApp(simple_turns(2))
     async with app.run_test(size=(100, 40)) as pilot:
-        chat = app.chat
-        await settle(chat, pilot)
-        chat.handle_event(TurnStarted(SID, "live"))
-        chat.handle_event(TextDelta(SID, "part one "))
-        await settle(chat, pilot)
+        chat = await _streaming(app, pilot, "live", "part one ")
         chat.show_turns(simple_turns(5))
         chat.handle_event(TextDelta(SID, "part two"))
         await settle(chat, pilot)
@@ -714,16 +718,6 @@ async def _type_for(chat: ChatView, seconds: float, feed: Any = None) -> None:
             feed(i)
         i += 1
         await asyncio.sleep(0.04)
-
-
-async def _streaming(app: ChatApp, pilot: Any) -> ChatView:
-    """A turn streaming, its first words on screen."""
-    chat = app.chat
-    await settle(chat, pilot)
-    chat.handle_event(TurnStarted(SID, "go"))
-    chat.handle_event(TextDelta(SID, "first words\n\n"))
-    await settle(chat, pilot)
-    return chat
 
 
 async def test_typing_holds_streamed_text_until_typing_stops(monkeypatch: Any) -> None:
