@@ -39,12 +39,14 @@ from tui.widgets.session_pane import SessionPane
 from tui.widgets.sidebar import SessionList, Sidebar
 from tui.widgets.status_line import MODE_LABELS, StatusInfo, StatusLine
 from tui.widgets.tab_bar import TabBar, TabInfo
+from tui.widgets.watchers import drop_closed_watchers
 
 # The store and the engine are imported where they are first used, while the screen
 # is composed and the database read (`_read_start`); the transcript (Markdown,
 # highlighting) only after the first frame, the SDK in a thread after that.
 if TYPE_CHECKING:
     from tui.agent.events import AgentEvent, PermissionRequest
+    from tui.agent.history import RecentTurns
     from tui.agent.session import AgentSession
     from tui.store import Catalog, Database, SessionRow, SqliteSessionStore, TabRow
     from tui.widgets.chat import ChatView
@@ -406,7 +408,7 @@ class AgentTuiApp(App[None]):
 
     async def _recover(self) -> None:
         assert self.store is not None and self.catalog is not None
-        from tui.agent.forking import load_turns
+        from tui.agent.history import load_turns
         from tui.agent.recovery import recover_sessions
 
         try:
@@ -549,15 +551,44 @@ class AgentTuiApp(App[None]):
         self.pump_permissions()
 
     async def _load_transcript(self, tab: Tab) -> None:
+        """Show a tab's stored turns: the newest at once, then (in a long session)
+        the ones before them, once the newest are on screen."""
         assert self.store is not None and self.catalog is not None
-        from tui.agent.forking import load_turns
+        from tui.agent.history import load_recent_turns
 
-        turns = await load_turns(self.store, self.catalog, tab.session_id)
+        chat = tab.pane.chat
+        recent = await load_recent_turns(
+            self.store, self.catalog, tab.session_id, chat.INITIAL_TURNS
+        )
         tab.loaded = True
-        tab.pane.chat.show_turns(turns)
-        tab.pane.prompt.set_session_history([t.prompt for t in turns])
-        if turns and turns[-1].usage is not None:
-            tab.context_tokens = turns[-1].usage.total
+        chat.show_turns(recent.turns, older=recent.older)
+        tab.pane.prompt.set_session_history([t.prompt for t in recent.turns])
+        if recent.turns and recent.turns[-1].usage is not None:
+            tab.context_tokens = recent.turns[-1].usage.total
+        if recent.older:
+            # The chat's worker: closing the tab cancels it.
+            chat.run_worker(self._load_older_turns(tab, recent), group="history")
+
+    async def _load_older_turns(self, tab: Tab, recent: RecentTurns) -> None:
+        assert self.store is not None and self.catalog is not None
+        from tui.agent.history import load_older_turns
+
+        # Reading them holds the event loop for a moment: not before the newest
+        # turns are on screen.
+        await tab.pane.chat.wait_idle()
+        painted = asyncio.Event()
+        self.call_after_refresh(painted.set)
+        await painted.wait()
+        try:
+            turns = await load_older_turns(self.store, self.catalog, tab.session_id, recent)
+        except Exception as exc:
+            # The newest turns stay shown; the older ones stay out of reach.
+            log.warning("could not read older turns of %s: %r", tab.session_id, exc)
+            self.notify(f"Could not read this session's older turns: {exc}", severity="error")
+            return
+        if tab in self.tabs:
+            tab.pane.chat.fill_history(turns)
+            tab.pane.prompt.add_older_history([t.prompt for t in turns])
 
     async def save_tabs(self) -> None:
         """Write the open tabs (order, active, drafts) so a crash loses nothing."""
@@ -635,6 +666,7 @@ class AgentTuiApp(App[None]):
         if was_active:
             self.active_tab = None
         await tab.pane.remove()
+        drop_closed_watchers(self)  # the prompt watched the app's theme
         if not self.tabs:
             await self._open_tab(str(uuid.uuid4()))
             return

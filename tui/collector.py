@@ -13,7 +13,10 @@ to be shown, for that long. So:
   still collected as usual, so short-lived cycles go at once. Full passes are allowed
   again a moment after the last reply ended, once its final frames are out;
 * `stop` puts everything back as it was: an app run inside another process (a test)
-  must not leave the collector off, objects frozen or thresholds changed.
+  must not leave the collector off, objects frozen or thresholds changed;
+* reading a long transcript (`paused`) makes hundreds of thousands of short-lived
+  objects and no cycles: without a pause each read would age them into the oldest
+  generation, and set off a full pass soon after.
 
 No Textual here: the app tells it what happens.
 """
@@ -21,14 +24,37 @@ No Textual here: the app tells it what happens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+from collections.abc import Iterator
 
-__all__ = ["Collector"]
+__all__ = ["Collector", "paused"]
 
 # Seconds after the last reply ended before full passes may run again.
 RESUME_DELAY = 1.0
 # A threshold for the oldest generation that is never reached.
 _NEVER = 1 << 30
+
+
+_pauses = 0
+_enable_after = False
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """No collection inside; nestable, and safe across awaits of several tasks (the
+    collector comes back on when the last pause ends, if it was on at the first)."""
+    global _pauses, _enable_after
+    if _pauses == 0:
+        _enable_after = gc.isenabled()
+        gc.disable()
+    _pauses += 1
+    try:
+        yield
+    finally:
+        _pauses -= 1
+        if _pauses == 0 and _enable_after:
+            gc.enable()
 
 
 class Collector:

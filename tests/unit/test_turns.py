@@ -1,6 +1,10 @@
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tui.agent.turns import TextPart, ThinkingPart, ToolCall, group_turns
+from tui.store.entries import is_prompt
 
 
 def user(uuid: str, content: Any, **extra: Any) -> dict[str, Any]:
@@ -87,3 +91,55 @@ def test_error_turn_is_still_a_turn() -> None:
     err["isApiErrorMessage"] = True
     turns = group_turns([user("u", "hi"), err])
     assert len(turns) == 1 and turns[0].error == "Invalid API key"
+
+
+def test_numbering_can_start_anywhere() -> None:
+    turns = group_turns(ENTRIES, first=41)
+    assert [t.number for t in turns] == [41, 42, 43]
+
+
+# Entries of every kind the grouping tells apart, for transcripts made at random.
+_KINDS: list[Any] = [
+    lambda i: user(f"p{i}", f"prompt {i}"),
+    lambda i: user(f"p{i}", [{"type": "text", "text": f"prompt {i}"}]),
+    lambda i: assistant(f"a{i}", f"m{i // 3}", {"type": "text", "text": f"reply {i}"}),
+    lambda i: assistant(f"h{i}", f"m{i // 3}", {"type": "thinking", "thinking": "hm"}),
+    lambda i: assistant(
+        f"t{i}",
+        f"m{i // 3}",
+        {
+            "type": "tool_use",
+            "id": f"tool{i % 4}",
+            "name": "Bash",
+            "input": {"command": f"ls {i}"},
+        },
+    ),
+    lambda i: user(
+        f"r{i}", [{"type": "tool_result", "tool_use_id": f"tool{i % 4}", "content": f"out {i}"}]
+    ),
+    lambda i: user(f"i{i}", [{"type": "text", "text": "[Request interrupted by user]"}]),
+    lambda i: user(f"meta{i}", "caveat", isMeta=True),
+    lambda i: {"type": "system", "uuid": f"s{i}", "subtype": "turn_duration"},
+    lambda i: {"type": "queue-operation", "operation": "enqueue", "content": "x"},
+    lambda i: {
+        "type": "assistant",
+        "uuid": f"side{i}",
+        "isSidechain": True,
+        "message": {"content": []},
+    },
+]
+
+
+@given(st.lists(st.integers(0, len(_KINDS) - 1), max_size=60), st.integers(0, 1000))
+def test_a_transcript_grouped_in_two_parts_split_at_a_prompt_is_the_same(
+    kinds: list[int], at: int
+) -> None:
+    """What opening a long session relies on: its newest turns, grouped from their
+    first prompt on, join the turns before them exactly."""
+    entries = [_KINDS[k](i) for i, k in enumerate(kinds)]
+    whole = group_turns(entries)
+    starts = [i for i, e in enumerate(entries) if is_prompt(e)]
+    cut = starts[at % len(starts)] if starts else len(entries)
+    before = group_turns(entries[:cut])
+    after = group_turns(entries[cut:], first=len(before) + 1)
+    assert before + after == whole

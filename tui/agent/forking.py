@@ -8,7 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tui.agent.turns import Turn, group_turns
+from tui.agent.history import load_turns
+from tui.agent.turns import group_turns
 
 if TYPE_CHECKING:
     from tui.store import Catalog, SqliteSessionStore
@@ -34,14 +35,6 @@ class EditResult:
     session_id: str
     prompt: str
     is_new: bool
-
-
-async def load_turns(store: SqliteSessionStore, catalog: Catalog, session_id: str) -> list[Turn]:
-    row = await catalog.get_session(session_id)
-    if row is None:
-        return []
-    entries = await store.load({"project_key": row.project_key, "session_id": session_id})
-    return group_turns(entries or [])
 
 
 def fork_title(title: str, turn: int) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.agent.events import Usage
-from tui.store.entries import is_interrupt_marker, is_prompt, prompt_text
+from tui.store.entries import read_user
 
 # The entry types `fork_session_via_store` keeps and can cut at; a turn's fork
 # point must be one of these or the SDK will not find it.
@@ -91,7 +91,8 @@ def tool_result_text(content: Any) -> str:
 class _Builder:
     """Folds entries into turns in one pass; keeps per-turn bookkeeping out of Turn."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: int) -> None:
+        self._first = first
         self.turns: list[Turn] = []
         self._tools: dict[str, ToolCall] = {}
         # The CLI writes one entry per content block, all sharing a message id
@@ -120,33 +121,36 @@ class _Builder:
         if entry.get("isSidechain"):
             return
         etype = entry.get("type")
-        uuid = entry.get("uuid")
-        if is_prompt(entry):
+        # A user entry's text is read once: it decides prompt, marker or tool results.
+        user = read_user(entry) if etype == "user" else None
+        if user is not None and user.prompt:
             self._close_usage()
             self._usage_by_message = {}
             self._tools = {}
+            uuid = entry.get("uuid")
             self.turns.append(
                 Turn(
-                    number=len(self.turns) + 1,
-                    prompt=prompt_text(entry),
+                    number=self._first + len(self.turns),
+                    prompt=user.text,
                     prompt_uuid=uuid if isinstance(uuid, str) else None,
                 )
             )
         turn = self.current
         if turn is None:
             return  # preamble before the first prompt (titles, tags, hooks)
-        if isinstance(uuid, str) and etype in FORKABLE_TYPES:
-            turn.last_uuid = uuid
-        if is_interrupt_marker(entry):
-            turn.interrupted = True
-            return
-        message = entry.get("message")
-        if not isinstance(message, dict):
-            return
-        if etype == "assistant":
-            self._add_assistant(turn, entry, message)
-        elif etype == "user":
-            self._add_tool_results(message)
+        if etype in FORKABLE_TYPES:
+            uuid = entry.get("uuid")
+            if isinstance(uuid, str):
+                turn.last_uuid = uuid
+        if user is not None:
+            if user.interrupt:
+                turn.interrupted = True
+            else:
+                self._add_tool_results(entry["message"])
+        elif etype == "assistant":
+            message = entry.get("message")
+            if isinstance(message, dict):
+                self._add_assistant(turn, entry, message)
 
     def _add_assistant(
         self, turn: Turn, entry: Mapping[str, Any], message: Mapping[str, Any]
@@ -197,8 +201,11 @@ class _Builder:
         return self.turns
 
 
-def group_turns(entries: Iterable[Mapping[str, Any]]) -> list[Turn]:
-    builder = _Builder()
+def group_turns(entries: Iterable[Mapping[str, Any]], *, first: int = 1) -> list[Turn]:
+    """The turns in `entries`, numbered from `first`. Entries that start at a prompt
+    group the same alone as in their whole transcript, so a session can be grouped in
+    parts (its newest turns first)."""
+    builder = _Builder(first)
     for entry in entries:
         builder.add(entry)
     return builder.finish()

@@ -6,17 +6,24 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import ComposeResult
+from textual.compose import compose
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from tui.widgets.session_pane import SessionPane
 from tui.widgets.sidebar import Sidebar
 from tui.widgets.status_line import StatusLine
 from tui.widgets.tab_bar import TabBar
+from tui.widgets.watchers import drop_closed_watchers
 
 if TYPE_CHECKING:
     from tui.app import AgentTuiApp
+
+# Classes a footer key sets on itself, not what kind of key it is.
+_KEY_STATES = frozenset({"-compact", "-disabled"})
 
 # Below this many columns the sidebar hides itself unless asked for (ctrl+b).
 NARROW = 100
@@ -24,14 +31,17 @@ NARROW = 100
 
 class KeysFooter(Footer):
     """Textual's footer, rebuilt only when the keys it would show change, once for a
-    burst of changes, and the first time without waiting for a frame.
+    burst of changes, the first time without waiting for a frame, and in place when
+    only what the keys say changes.
 
     Textual's footer rebuilds itself (mounting and styling every key anew) one frame
     after each signal that the bindings may have changed: moving the focus signals
     twice, start-up three times, and switching tabs moves the focus from one prompt
     to another with the very same keys. Here a rebuild is queued at most once, and
     skipped when the keys are those already shown; the first, at start-up, is queued
-    at once, so that the keys are in the app's first frame."""
+    at once, so that the keys are in the app's first frame. Starting and ending a
+    turn swaps one key ("esc Turns" and "esc Interrupt"): the shown keys take the new
+    labels instead of being replaced."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -58,9 +68,36 @@ class KeysFooter(Footer):
             (key, binding, enabled, tooltip)
             for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
         )
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
+        if shown == self._shown:
+            return
+        self._shown = shown
+        # Textual's own compose, run but not mounted: what the footer would show.
+        wanted = compose(self)
+        if not self._relabel(wanted):
+            async with self.batch():
+                await self.remove_children()
+                await self.mount_all(wanted)
+            # Each key watched the footer's `compact`, which never changes here.
+            drop_closed_watchers(self)
+
+    def _relabel(self, wanted: list[Widget]) -> bool:
+        """Give the shown keys what `wanted` says, if they are the same row of keys
+        (same count, kinds and places); False if it takes a rebuild."""
+        shown = list(self.children)
+        if len(shown) != len(wanted) or not all(
+            type(old) is type(new) is FooterKey
+            and old.classes - _KEY_STATES == new.classes - _KEY_STATES
+            for old, new in zip(shown, wanted, strict=True)
+        ):
+            return False
+        for old, new in zip(shown, wanted, strict=True):
+            assert isinstance(old, FooterKey) and isinstance(new, FooterKey)
+            old.key, old.key_display, old.action = new.key, new.key_display, new.action
+            old.description, old.tooltip = new.description, new.tooltip
+            old._disabled = new._disabled
+            old.set_class(new.has_class("-disabled"), "-disabled")
+            old.refresh(layout=True)
+        return True
 
 
 class MainScreen(Screen[None]):

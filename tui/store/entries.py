@@ -8,7 +8,7 @@ conversation. Anything unexpected in an entry's shape reads as "not this kind".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 INTERRUPT_PREFIX = "[Request interrupted by user"
 
@@ -53,10 +53,37 @@ def _has_tool_result(content: Any) -> bool:
     )
 
 
+class UserEntry(NamedTuple):
+    """What a user entry carries, read once: its text and what kind of entry it is."""
+
+    text: str
+    prompt: bool  # a prompt the user actually typed (see `is_prompt`)
+    interrupt: bool  # the marker the CLI writes when a turn is interrupted
+
+
+def read_user(entry: Mapping[str, Any]) -> UserEntry | None:
+    """A user entry's text and kind; None for anything that is not a user entry."""
+    content = _content(entry, "user")
+    if content is None:
+        return None
+    text = "\n\n".join(_text_blocks(content))
+    stripped = text.lstrip()
+    interrupt = stripped.startswith(INTERRUPT_PREFIX)
+    prompt = bool(
+        stripped
+        and not interrupt
+        and not stripped.startswith(_COMMAND_PREFIXES)
+        and not _has_tool_result(content)
+        and not (entry.get("isMeta") or entry.get("isCompactSummary") or entry.get("isSidechain"))
+    )
+    return UserEntry(text, prompt, interrupt)
+
+
 def prompt_text(entry: Mapping[str, Any]) -> str:
     """The text of a user entry: its string content, or its text blocks joined by blank
     lines. Empty for anything that is not a user entry."""
-    return "\n\n".join(_text_blocks(_content(entry, "user")))
+    user = read_user(entry)
+    return "" if user is None else user.text
 
 
 def assistant_text(entry: Mapping[str, Any]) -> str:
@@ -67,21 +94,15 @@ def assistant_text(entry: Mapping[str, Any]) -> str:
 
 def is_interrupt_marker(entry: Mapping[str, Any]) -> bool:
     """The user entry the CLI writes when a turn is interrupted."""
-    return prompt_text(entry).lstrip().startswith(INTERRUPT_PREFIX)
+    user = read_user(entry)
+    return user is not None and user.interrupt
 
 
 def is_prompt(entry: Mapping[str, Any]) -> bool:
     """A prompt the user actually typed: not CLI bookkeeping (meta, compaction summary,
     sidechain, tool results, interrupt markers, slash-command wrappers)."""
-    content = _content(entry, "user")
-    if content is None or _has_tool_result(content):
-        return False
-    if entry.get("isMeta") or entry.get("isCompactSummary") or entry.get("isSidechain"):
-        return False
-    text = "\n\n".join(_text_blocks(content)).lstrip()
-    if not text:
-        return False
-    return not text.startswith(INTERRUPT_PREFIX) and not text.startswith(_COMMAND_PREFIXES)
+    user = read_user(entry)
+    return user is not None and user.prompt
 
 
 def entry_model(entry: Mapping[str, Any]) -> str | None:
@@ -100,8 +121,9 @@ def entry_model(entry: Mapping[str, Any]) -> str | None:
 
 def search_text(entry: Mapping[str, Any]) -> tuple[SearchKind, str] | None:
     """What full-text search indexes for an entry: a prompt's text or a reply's text."""
-    if is_prompt(entry):
-        return "prompt", prompt_text(entry)
+    user = read_user(entry)
+    if user is not None and user.prompt:
+        return "prompt", user.text
     text = assistant_text(entry)
     if text.strip():
         return "reply", text

@@ -12,7 +12,6 @@ Duck-typed: the SDK probes for the optional methods by name, and importing
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sqlite3
@@ -20,6 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
+
+from tui.collector import paused
 
 from .db import Database, now_ms
 from .entries import entry_model, search_text
@@ -82,18 +83,12 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 def _parse_array(texts: list[str]) -> Any:
     """Parse JSON texts into a list in one call, much quicker than one call each.
 
-    A long transcript makes hundreds of thousands of dicts and lists, enough to set off
-    several full passes of the cycle collector over the whole heap; the parse makes no
-    cycles, so the collector waits until it is done. Nothing else runs meanwhile: the
-    parse does not yield to the event loop.
+    A long transcript makes hundreds of thousands of dicts and lists; the parse makes
+    no cycles, so the collector waits until it is done (see `tui.collector.paused`).
+    Nothing else runs meanwhile: the parse does not yield to the event loop.
     """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return json.loads("[" + ",".join(texts) + "]")
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _subpath(key: SessionKey) -> str:
@@ -158,6 +153,27 @@ class SqliteSessionStore:
         if rows[0][0] is None:
             return []
         return cast("list[SessionStoreEntry]", _parse_array([row[0] for row in rows]))
+
+    async def load_slice(
+        self, key: SessionKey, *, before: int | None = None, last: int | None = None
+    ) -> list[tuple[int, SessionStoreEntry]]:
+        """Part of a transcript, in append order, each entry with its seq: those before
+        seq ``before`` (all if None), only the ``last`` of them if given. Reading a long
+        session from its end is how the app shows its newest turns without parsing the
+        rest first."""
+        rows = await self._db.fetchall(
+            """
+            SELECT seq, entry FROM (
+                SELECT e.seq, e.entry FROM transcripts t JOIN entries e ON e.transcript = t.id
+                WHERE t.project_key = ?1 AND t.session_id = ?2 AND t.subpath = ?3
+                  AND (?4 IS NULL OR e.seq < ?4)
+                ORDER BY e.seq DESC LIMIT coalesce(?5, -1)
+            ) ORDER BY seq
+            """,
+            (key["project_key"], key["session_id"], _subpath(key), before, last),
+        )
+        entries = _parse_array([row[1] for row in rows]) if rows else []
+        return [(row[0], entry) for row, entry in zip(rows, entries, strict=True)]
 
     async def list_sessions(self, project_key: str) -> list[SessionStoreListEntry]:
         rows = await self._db.fetchall(

@@ -142,6 +142,9 @@ class ChatView(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.session_id = session_id
         self._records: list[TurnRecord] = []
+        # The first records stand in for older turns still being read (see
+        # `show_turns`); they are never mounted.
+        self._pending = 0
         self._live: TurnRecord | None = None
         self._preamble: list[Note] = []
         # The mounted window: views for records[_lo:_hi], keyed by record index.
@@ -208,15 +211,26 @@ class ChatView(VerticalScroll, can_focus=True):
             await self._idle.wait()
             await asyncio.sleep(0)
 
+    @property
+    def history_pending(self) -> int:
+        """How many older turns are still being read (see `show_turns`)."""
+        return self._pending
+
     def turn(self, number: int) -> Turn | None:
-        if 1 <= number <= len(self._records):
+        if self._pending < number <= len(self._records):
             return self._records[number - 1].turn
         return None
 
-    def show_turns(self, turns: list[Turn]) -> None:
+    def show_turns(self, turns: list[Turn], *, older: int = 0) -> None:
         """Display stored turns (replacing what is shown). A turn that is streaming
-        right now stays, after them."""
-        records = [TurnRecord(turn) for turn in turns]
+        right now stays, after them.
+
+        `older` turns come before `turns` and are still being read: they are counted
+        and numbered, and arrive with `fill_history`. Until then the transcript does
+        not scroll or move its cursor into them."""
+        records = [TurnRecord(Turn(number=i + 1, prompt="")) for i in range(older)]
+        records += [TurnRecord(turn) for turn in turns]
+        self._pending = older
         live = self._live
         if live is not None:
             live.turn.number = len(records) + 1
@@ -228,6 +242,25 @@ class ChatView(VerticalScroll, can_focus=True):
             self.cursor = min(self.cursor, len(records)) or None
         self._rebuild_to = "end"
         self._kick()
+
+    def fill_history(self, turns: list[Turn]) -> None:
+        """The older turns `show_turns` was told of, now read. If they are not what
+        was expected (the session changed meanwhile), everything is shown again."""
+        pending = self._pending
+        if not pending:
+            return
+        if len(turns) != pending:
+            shown = [r.turn for r in self._records[pending:] if not r.live]
+            for number, turn in enumerate(shown, len(turns) + 1):
+                turn.number = number
+            self.show_turns(turns + shown)
+            return
+        for record, turn in zip(self._records, turns, strict=False):
+            record.turn = turn
+            record.cost = record.rows = None
+        self._pending = 0
+        self._update_markers()
+        self._kick()  # scrolling or a cursor move may have waited for them
 
     def start_cursor(self) -> None:
         """Focus the transcript with the cursor on the last turn."""
@@ -556,6 +589,7 @@ class ChatView(VerticalScroll, can_focus=True):
         else:
             lo = self._span_back(where, budget // 2, most // 2, rows // 2)
             hi = self._span_forward(where, budget - budget // 2, most - most // 2, rows - rows // 2)
+        lo = max(lo, self._pending)
         old = [self._views[i] for i in sorted(self._views)]
         self._views.clear()
         self._pin = None
@@ -591,10 +625,11 @@ class ChatView(VerticalScroll, can_focus=True):
         await self.mount_all(views, before=before)
 
     async def _load_older(self) -> None:
-        if self._lo == 0:
+        if self._lo <= self._pending:
+            self._want_older = self._lo > 0  # again once the history is read
             return
         pin = self._capture_pin()
-        new_lo = self._span_back(self._lo, *self._page())
+        new_lo = max(self._span_back(self._lo, *self._page()), self._pending)
         first = self._views.get(self._lo, self._bottom)
         with self.app.batch_update():
             await self._mount_range(new_lo, self._lo, before=first)
@@ -873,6 +908,9 @@ class ChatView(VerticalScroll, can_focus=True):
         if number is None:
             return
         index = number - 1
+        if index < self._pending:
+            self._reveal_pending = True  # again once the history is read
+            return
         if index < self._lo:
             if index < self._span_back(self._lo, *self._page()):
                 await self._rebuild(index if index > 0 else "start")
@@ -922,7 +960,7 @@ class ChatView(VerticalScroll, can_focus=True):
             self.cursor = None
 
     def _current(self) -> TurnRecord | None:
-        if self.cursor is None or not 1 <= self.cursor <= len(self._records):
+        if self.cursor is None or not self._pending < self.cursor <= len(self._records):
             return None
         return self._records[self.cursor - 1]
 

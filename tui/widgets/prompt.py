@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.dom import NoScreen
 from textual.message import Message
 from textual.widgets import TextArea
 
@@ -90,6 +91,14 @@ class PromptInput(TextArea):
         self.sendable = True
         self.held: list[str] = []
 
+    def on_unmount(self) -> None:
+        # TextArea subscribes to the screen's selection signal on mount and never
+        # unsubscribes; the signal would keep a closed tab's prompt alive.
+        try:
+            self.screen.text_selection_started_signal.unsubscribe(self)
+        except NoScreen:
+            pass
+
     # ------------------------------------------------------------------ history
 
     @property
@@ -102,6 +111,16 @@ class PromptInput(TextArea):
 
     def set_session_history(self, prompts: list[str]) -> None:
         self._session_history = [p for p in prompts if p.strip()]
+
+    def add_older_history(self, prompts: list[str]) -> None:
+        """Prompts from before the session history (read later, in a long session).
+        A recall in progress stays on the prompt it shows."""
+        shown = len(self.prompt_history)
+        self._session_history[:0] = [p for p in prompts if p.strip()]
+        if self._history_index is not None:
+            # The history keeps each prompt's newest place, so what was there
+            # before is still its end.
+            self._history_index += len(self.prompt_history) - shown
 
     def remember(self, text: str) -> None:
         if text.strip():

@@ -811,3 +811,61 @@ async def test_only_keys_typed_into_the_prompt_count_as_typing(monkeypatch: Any)
         pane.prompt.clear()
         await pilot.pause()
         assert typed == [SID, SID]
+
+
+async def test_newest_turns_first_then_the_older_ones() -> None:
+    """A long session shows its newest turns while the older ones are still read;
+    nothing scrolls or moves the cursor into them until they are there."""
+    turns = simple_turns(300)
+    older, newest = turns[:260], turns[260:]
+    app = ChatApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        await settle(chat, pilot)
+        chat.show_turns(newest, older=len(older))
+        await settle(chat, pilot)
+        assert (chat.turn_count, chat.history_pending) == (300, 260)
+        assert views(chat)[-1].number == 300
+        assert views(chat)[0].number > 260
+        assert "↑ " in rendered_text(chat) and "earlier turns" in rendered_text(chat)
+        assert chat.turn(260) is None and chat.turn(261) is newest[0]
+
+        # Scrolling to the top, and the cursor on turn 1, wait for the older turns.
+        chat.scroll_to(y=0, animate=False)
+        chat.start_cursor()
+        await pilot.press("home")
+        await settle(chat, pilot)
+        assert chat.cursor_turn == 1
+        assert views(chat)[0].number > 260
+        await pilot.press("f", "y")  # nothing to act on yet
+        await pilot.pause()
+        assert app.posted == []
+
+        chat.fill_history(older)
+        await settle(chat, pilot)
+        assert chat.history_pending == 0
+        assert views(chat)[0].number == 1 and views(chat)[0].has_class("-cursor")
+        assert chat.turn(1) is older[0]
+        await pilot.press("f")
+        await pilot.pause()
+        (fork,) = app.posted
+        assert isinstance(fork, ChatView.ForkRequested) and fork.turn == 1
+
+
+async def test_older_turns_that_do_not_fit_show_everything_again() -> None:
+    """If the session changed between the two reads, the turns are shown anew, numbered
+    from what was read."""
+    turns = simple_turns(60)
+    app = ChatApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        chat.show_turns(turns[50:], older=50)
+        await settle(chat, pilot)
+        chat.fill_history(turns[:45])
+        await settle(chat, pilot)
+        assert (chat.turn_count, chat.history_pending) == (55, 0)
+        assert [chat.turn(n).prompt for n in (45, 46)] == [  # type: ignore[union-attr]
+            "Question number 45",
+            "Question number 51",
+        ]
+        assert views(chat)[-1].number == 55
