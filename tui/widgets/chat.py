@@ -816,6 +816,16 @@ class ChatView(VerticalScroll, can_focus=True):
             finally:
                 self._adjusting = False
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # As `QuietResize`, but what depends on the transcript's length still runs.
+        grew = virtual_size != self.virtual_size
+        changed = super()._size_updated(size, virtual_size, container_size, layout=False)
+        if grew:
+            self.watch_virtual_size(virtual_size)
+        return changed
+
     def watch_virtual_size(self, size: Size) -> None:
         self._apply_pin()
         if self.is_mounted:

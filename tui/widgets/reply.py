@@ -42,6 +42,8 @@ from textual.visual import RenderOptions
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
 
+from tui.widgets.resizing import QuietResize
+
 __all__ = ["ReplyMarkdown", "markdown_parser"]
 
 # A top-level fence shows at most this many rows (longer code ends with a note).
@@ -618,7 +620,7 @@ def _completed() -> AwaitComplete:
     return AwaitComplete.nothing()  # type: ignore[no-untyped-call,no-any-return]
 
 
-class ReplyMarkdown(Markdown):
+class ReplyMarkdown(QuietResize, Markdown):
     """A run of reply text, drawn as lines (see the module docstring).
 
     A `Markdown` as far as the rest of the app is concerned (`source`, `update`,

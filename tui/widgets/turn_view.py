@@ -25,6 +25,7 @@ from textual.widgets import Collapsible, Static
 from tui.agent.turns import TextPart, ThinkingPart, ToolCall, Turn
 from tui.widgets.literal import literal, one_line, sanitize
 from tui.widgets.reply import ReplyMarkdown
+from tui.widgets.resizing import QuietResize
 
 NoteKind = Literal["error", "retry", "permission", "info"]
 
@@ -402,7 +403,7 @@ class _Slot:
     written: int = 0
 
 
-class TurnView(Vertical):
+class TurnView(QuietResize, Vertical):
     """One turn. `number` is 1-based."""
 
     def __init__(self, record: TurnRecord, number: int) -> None:

@@ -869,3 +869,33 @@ async def test_older_turns_that_do_not_fit_show_everything_again() -> None:
             "Question number 51",
         ]
         assert views(chat)[-1].number == 55
+
+
+async def test_a_growing_reply_takes_one_layout_per_write(monkeypatch: Any) -> None:
+    """The layout that makes a streaming reply taller places everything; Textual's
+    follow-up layout for the new size would only repeat it, one more frame per write."""
+    from textual.screen import Screen
+
+    from tui.widgets.reply import ReplyMarkdown
+
+    app = ChatApp(simple_turns(30))  # (the transcript scrolls from the start)
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = await _streaming(app, pilot)
+        live = views(chat)[-1]
+        reply = live.query_one(ReplyMarkdown)
+        laid_out: list[set[Any]] = []
+        original = Screen._refresh_layout
+
+        def recording(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+            laid_out.append(set(self._layout_widgets))
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", recording)
+        for n in range(3):
+            laid_out.clear()
+            chat.handle_event(TextDelta(SID, f"line {n}.1\n\nline {n}.2\n\n"))
+            await settle(chat, pilot)
+            assert f"line {n}.2" in rendered_text(chat)
+            # (Other layouts may come and go: turns far above falling asleep.)
+            assert sum(1 for widgets in laid_out if widgets & {live, reply}) == 1
+        assert chat.scroll_y == chat.max_scroll_y  # still following the end
