@@ -64,17 +64,16 @@ async def load_recent_turns(
     rows: list[tuple[int, Any]] = []
     count = max(count, 1)
     step = count * _ENTRIES_PER_TURN
-    while True:
+    prompts = 0
+    while prompts < count:
         before = rows[0][0] if rows else None
         batch = await store.load_slice(key, before=before, last=step)
         rows[:0] = batch
         if len(batch) < step:
             return RecentTurns(group_turns(entry for _, entry in rows))
-        starts = [i for i, (_, entry) in enumerate(rows) if is_prompt(entry)]
-        if len(starts) >= count:
-            break
+        prompts += sum(1 for _, entry in batch if is_prompt(entry))
         step *= 2
-    cut = starts[-count]
+    cut = [i for i, (_, entry) in enumerate(rows) if is_prompt(entry)][-count]
     # The catalog counts prompts as they are stored, the same way as `group_turns`.
     older = max(total - count, 0)
     turns = group_turns((entry for _, entry in rows[cut:]), first=older + 1)

@@ -92,12 +92,19 @@ class KeysFooter(Footer):
             return False
         for old, new in zip(shown, wanted, strict=True):
             assert isinstance(old, FooterKey) and isinstance(new, FooterKey)
+            if _label(old) == _label(new):
+                continue
             old.key, old.key_display, old.action = new.key, new.key_display, new.action
             old.description, old.tooltip = new.description, new.tooltip
             old._disabled = new._disabled
-            old.set_class(new.has_class("-disabled"), "-disabled")
+            old.set_class(new._disabled, "-disabled")
             old.refresh(layout=True)
         return True
+
+
+def _label(key: FooterKey) -> tuple[object, ...]:
+    """Everything a footer key shows or does."""
+    return (key.key, key.key_display, key.action, key.description, key.tooltip, key._disabled)
 
 
 class MainScreen(Screen[None]):

@@ -56,6 +56,7 @@ from tui.agent.events import (
     TurnStarted,
 )
 from tui.agent.turns import TextPart, ThinkingPart, ToolCall, Turn
+from tui.widgets.resizing import QuietResize
 from tui.widgets.turn_view import (
     Note,
     NoteLine,
@@ -77,7 +78,7 @@ _RESOLVED = {
 Where = Literal["start", "end"] | int
 
 
-class ChatView(VerticalScroll, can_focus=True):
+class ChatView(QuietResize, VerticalScroll, can_focus=True):
     """A session's turns and its streaming turn."""
 
     INITIAL_TURNS: ClassVar[int] = 40
@@ -819,9 +820,9 @@ class ChatView(VerticalScroll, can_focus=True):
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
-        # As `QuietResize`, but what depends on the transcript's length still runs.
+        # Quietly (`QuietResize`), but what depends on the transcript's length runs.
         grew = virtual_size != self.virtual_size
-        changed = super()._size_updated(size, virtual_size, container_size, layout=False)
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
         if grew:
             self.watch_virtual_size(virtual_size)
         return changed

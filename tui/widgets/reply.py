@@ -19,11 +19,9 @@ work in slices, between which the app handles keys and the engine reads on.
 from __future__ import annotations
 
 import asyncio
-import gc
 import re
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +40,7 @@ from textual.visual import RenderOptions
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
 
+from tui.collector import paused
 from tui.widgets.resizing import QuietResize
 
 __all__ = ["ReplyMarkdown", "markdown_parser"]
@@ -55,21 +54,6 @@ DRAW_SLICE = 0.005
 
 _BULLETS = ("• ", "▪ ", "‣ ", "⭑ ", "◦ ")
 _SPACES = re.compile(r"\s+")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Parsing and drawing make tens of thousands of short-lived objects (tokens,
-    segments) and no cycles; with the cycle collector running, each burst would set
-    off full passes over the whole heap. It runs once afterwards instead. Nothing
-    here yields to the event loop."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def markdown_parser() -> MarkdownIt:
@@ -639,7 +623,7 @@ class ReplyMarkdown(QuietResize, Markdown):
         self._document = _Document()
         self._markdown = markdown or ""
         if markdown is not None:
-            with _collector_paused():
+            with paused():
                 self._document.set(markdown)
         # The lines of the final blocks, as drawn at `_width` in `_style`, and the
         # bottom margin after them; then the lines of the open block (and the last
@@ -668,7 +652,7 @@ class ReplyMarkdown(QuietResize, Markdown):
 
     def update(self, markdown: str) -> AwaitComplete:
         self._markdown = markdown
-        with _collector_paused():
+        with paused():
             self._document.set(markdown)
         self._style = None
         self.refresh(layout=True)
@@ -704,13 +688,13 @@ class ReplyMarkdown(QuietResize, Markdown):
             self._preparing = True
             try:
                 while True:
-                    with _collector_paused():
+                    with paused():
                         parsed = self._document.parse_tail(limit=PARSE_SLICE)
                     if parsed:
                         break
                     await asyncio.sleep(0)
                 while not self._tail_ok:
-                    with _collector_paused():
+                    with paused():
                         done = self._draw(self._width, until=time.monotonic() + DRAW_SLICE)
                     if not done:
                         await asyncio.sleep(0)
@@ -747,7 +731,7 @@ class ReplyMarkdown(QuietResize, Markdown):
             self._staged = None
         elif self._tail_ok or self._preparing:
             return len(self._lines) + len(self._tail_lines)
-        with _collector_paused():
+        with paused():
             self._draw(width)
         return len(self._lines) + len(self._tail_lines)
 
