@@ -63,7 +63,7 @@ STARTUP_ROWS = 100
 # How long (seconds) the first frame waits at most for the database.
 FIRST_FRAME_WAIT = 0.3
 # How long (seconds) streamed content waits for more before the app handles it.
-EVENT_BATCH_DELAY = 0.02
+EVENT_BATCH_DELAY = 0.01
 
 
 @cache
@@ -486,11 +486,11 @@ class AgentTuiApp(App[None]):
         return Tab(tab_id, session, pane, title=title)
 
     def _emit(self, tab_id: str, event: AgentEvent) -> None:
-        # Events queue up per tab and one message drains the queue. A fast reply is
-        # thousands of deltas, and a message each would keep the app busy (and keys
-        # waiting) for longer than the reply takes: streamed content waits a moment
-        # for more to join it (the transcript shows it at most every frame anyway);
-        # anything else is handled at once, with whatever is queued before it.
+        # Events queue up per tab and one message drains the queue. Streamed text
+        # comes in runs (the engine joins deltas, see `Translator`), and streamed
+        # content waits a moment more for other runs and tool events to join it (the
+        # transcript shows it at most every frame anyway); anything else is handled
+        # at once, with whatever is queued before it.
         queue = self._pending_events.get(tab_id)
         if queue is None:
             queue = self._pending_events[tab_id] = deque()

@@ -31,6 +31,8 @@ class TurnStarted(Event):
 
 @dataclass(frozen=True)
 class TextDelta(Event):
+    """Streamed reply text: one delta, or a run of them joined (see `Translator`)."""
+
     text: str
 
 

@@ -264,6 +264,8 @@ class AgentSession:
                 finished = translator.feed(message) or finished
         except Exception as exc:
             failure_exc = exc
+        finally:
+            translator.flush()  # text still waiting to join a run (see `Translator`)
         if failure_exc is not None or not finished:
             # The stream broke, or ended without a result: the process went away.
             translator.fail(*errors.describe_turn_error(failure_exc, list(self._stderr)))

@@ -1,7 +1,15 @@
-"""Turn the SDK's message stream into agent-tui events. One Translator per turn."""
+"""Turn the SDK's message stream into agent-tui events. One Translator per turn.
+
+A fast reply is tens of thousands of one-word deltas, and each event costs its
+consumer a call, a queue slot and a loop turn. Streamed text is therefore handed on
+in runs: deltas that arrive within `TEXT_HOLD` of the first one waiting are joined
+into one `TextDelta` (or `ThinkingDelta`). Any other event first sends the run
+waiting before it, so the order of events is kept.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -23,18 +31,57 @@ from tui.agent.turns import tool_result_text
 
 _INTERRUPTED_REASONS = frozenset({"aborted_streaming", "aborted_tools"})
 
+# Seconds streamed text may wait for more to join it. The transcript shows text at
+# most every 50 ms, so this is not seen.
+TEXT_HOLD = 0.01
+
 
 class Translator:
-    def __init__(self, session_id: str, emit: Callable[[AgentEvent], None]) -> None:
+    def __init__(
+        self, session_id: str, emit: Callable[[AgentEvent], None], *, hold: float = TEXT_HOLD
+    ) -> None:
         import claude_agent_sdk as sdk
 
         self._sdk = sdk
         self.session_id = session_id
-        self._emit = emit
+        self._send = emit
+        self._hold = hold
         self.interrupting = False
         self.failed = False
-        self._streamed_text = False
         self._announced_tools: set[str] = set()
+        # The run of streamed text waiting to be sent, and whether it is thinking.
+        self._run: list[str] = []
+        self._run_thinking = False
+        self._flush_timer: asyncio.TimerHandle | None = None
+
+    def _emit(self, event: AgentEvent) -> None:
+        self.flush()
+        self._send(event)
+
+    def _stream(self, text: str, *, thinking: bool) -> None:
+        if not text:
+            return
+        if self._run and thinking != self._run_thinking:
+            self.flush()
+        self._run.append(text)
+        self._run_thinking = thinking
+        if self._flush_timer is None:
+            if self._hold <= 0:
+                self.flush()
+                return
+            self._flush_timer = asyncio.get_running_loop().call_later(self._hold, self.flush)
+
+    def flush(self) -> None:
+        """Send the streamed text waiting, if any."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if not self._run:
+            return
+        text = "".join(self._run)
+        self._run.clear()
+        sid = self.session_id
+        self._send(ThinkingDelta(sid, text) if self._run_thinking else TextDelta(sid, text))
 
     def fail(self, message: str, hint: str) -> None:
         if not self.failed:
@@ -98,10 +145,9 @@ class Translator:
             delta = event.get("delta") or {}
             dtype = delta.get("type")
             if dtype == "text_delta":
-                self._streamed_text = True
-                self._emit(TextDelta(sid, delta.get("text", "")))
+                self._stream(delta.get("text", ""), thinking=False)
             elif dtype == "thinking_delta":
-                self._emit(ThinkingDelta(sid, delta.get("thinking", "")))
+                self._stream(delta.get("thinking", ""), thinking=True)
         elif etype == "content_block_start":
             block = event.get("content_block") or {}
             if block.get("type") == "tool_use" and block.get("id"):
