@@ -13,8 +13,9 @@ wakes the worker, which then writes whatever arrived meanwhile in one go. Each w
 costs a frame (a relayout and a repaint of the scrolled transcript), so writes are at
 least `SYNC_INTERVAL` apart and further when frames are slow: a streaming reply may
 take at most about `SYNC_SHARE` of the time, the rest is left to the engine reading
-the reply and to keys. A reply is one widget (`ReplyMarkdown`) that redraws only its
-last block as text arrives. A chat that is not on screen (a background tab) only
+the reply and to keys. Text waiting for its write is drawn meanwhile, not shown, so
+the write (and the end of a reply) takes only a frame. A reply is one widget
+(`ReplyMarkdown`) that redraws only its last block as text arrives. A chat that is not on screen (a background tab) only
 collects the data; its widgets catch up when it is shown again.
 
 Focus and the cursor restyle only the widget whose look they change: Textual would
@@ -96,7 +97,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
     # At most this often (seconds) is streamed text written to the widgets...
     SYNC_INTERVAL: ClassVar[float] = 1 / 20
     # ... and less often when frames take longer than this share of the time.
-    SYNC_SHARE: ClassVar[float] = 0.25
+    SYNC_SHARE: ClassVar[float] = 0.15
     # While keys are typed into the tab's prompt (until this long, in seconds, after
     # the last one), streamed text waits, at most this long at a time.
     TYPING_WINDOW: ClassVar[float] = 0.3
@@ -161,10 +162,13 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         self._want_newer = False
         self._reveal_pending = False
         self._dirty: dict[TurnRecord, None] = {}
-        # When streamed text was last written, when it may be written next, and
-        # whether the frame showing the last write has been painted.
+        # When streamed text was last written, when it may be written next, when
+        # text waiting may next be drawn ahead, and whether the frame showing the
+        # last write has been painted.
         self._synced = 0.0
         self._next_sync = 0.0
+        self._next_draw = 0.0
+        self._ahead = 0.0
         self._painted = True
         self._sync_timer: Timer | None = None
         # When a key was last typed in this tab's prompt, and whether its frame has
@@ -527,11 +531,8 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
             if not after_key or now - held_since < self.TYPING_HOLD:
                 # Shown once typing stops, or the hold is over and a key was just
                 # shown; meanwhile the text is drawn, in slices between keys.
-                if now >= self._next_sync:
-                    self._next_sync = now + self.SYNC_INTERVAL
-                    for view in self._views_of(list(self._dirty)):
-                        await view.sync(show=False)
-                self._sync_later(min(self._typed_at + self.TYPING_WINDOW, self._next_sync) - now)
+                await self._draw_ahead(now)
+                self._sync_later(min(self._typed_at + self.TYPING_WINDOW, self._next_draw) - now)
                 return
         elif all(record.live for record in self._dirty) and (
             now < self._next_sync or (not self._painted and now < self._synced + 1)
@@ -539,6 +540,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
             # Coalesce a burst of deltas into one write per frame, and leave time
             # between frames (see the module docstring); the rest of the work above
             # is not held up meanwhile. A turn that has just ended is shown at once.
+            await self._draw_ahead(now)
             self._sync_later(self._next_sync - now)
             return
         dirty = list(self._dirty)
@@ -549,7 +551,20 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
                 self._dirty[view.record] = None  # the rest with the next write
         self._next_sync = now + self.SYNC_INTERVAL
         self._painted = False
-        self.call_after_refresh(self._frame_painted, now)
+        ahead, self._ahead = self._ahead, 0.0
+        self.call_after_refresh(self._frame_painted, now, ahead)
+
+    async def _draw_ahead(self, now: float) -> None:
+        """Draw the text waiting to be shown, without showing it (at most every
+        `SYNC_INTERVAL`): showing it then takes only a frame, and so does the end of
+        a reply, however long the text waited."""
+        if now < self._next_draw:
+            return
+        self._next_draw = now + self.SYNC_INTERVAL
+        for view in self._views_of(list(self._dirty)):
+            await view.sync(show=False)
+        # Drawing is part of what showing the text costs (see `_frame_painted`).
+        self._ahead += time.monotonic() - now
 
     def _views_of(self, records: list[TurnRecord]) -> list[TurnView]:
         """The mounted views showing `records`."""
@@ -566,14 +581,16 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         self._sync_timer = None
         self._kick()
 
-    def _frame_painted(self, started: float) -> None:
+    def _frame_painted(self, started: float, ahead: float) -> None:
         if started != self._synced:
             return
         now = time.monotonic()
-        # The time from the write to its frame on screen: the frame's own cost, and
-        # whatever else kept the app busy meanwhile. The pause after it is capped, so
-        # one slow frame (a garbage collection) does not hold the transcript still.
-        pause = min((now - started) * (1 / self.SYNC_SHARE - 1), self.SYNC_INTERVAL * 4)
+        # The time from the write to its frame on screen (the frame's own cost, and
+        # whatever else kept the app busy meanwhile), and the time spent drawing the
+        # text ahead of the write. The pause after it is capped, so one slow frame
+        # (a garbage collection) does not hold the transcript still.
+        cost = now - started + ahead
+        pause = min(cost * (1 / self.SYNC_SHARE - 1), self.SYNC_INTERVAL * 4)
         self._next_sync = max(self._next_sync, now + pause)
         self._painted = True
         if self._dirty:

@@ -899,3 +899,24 @@ async def test_a_growing_reply_takes_one_layout_per_write(monkeypatch: Any) -> N
             # (Other layouts may come and go: turns far above falling asleep.)
             assert sum(1 for widgets in laid_out if widgets & {live, reply}) == 1
         assert chat.scroll_y == chat.max_scroll_y  # still following the end
+
+
+async def test_text_waiting_for_its_write_is_drawn_ahead() -> None:
+    """Text that arrives while the transcript waits between writes is drawn (not
+    shown) meanwhile, so showing it, and the end of the reply, takes only a frame."""
+    from tui.widgets.reply import ReplyMarkdown
+
+    app = ChatApp(simple_turns(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = await _streaming(app, pilot)
+        reply = views(chat)[-1].query_one(ReplyMarkdown)
+        chat._next_sync = time.monotonic() + 30  # the next write is far off
+        chat.handle_event(TextDelta(SID, "drawn ahead\n\n"))
+        await wait_for(lambda: "drawn ahead" in reply.source, timeout=5)
+        await pilot.pause()
+        drawn = "".join(seg.text for line, _ in reply._lines + reply._tail_lines for seg in line)
+        assert "drawn ahead" in drawn and reply._tail_ok
+        assert "drawn ahead" not in _screen_text(app)  # not shown before its write
+        chat.handle_event(TurnFinished(SID, Usage(), None, 10))
+        await settle(chat, pilot)
+        assert "drawn ahead" in _screen_text(app)
