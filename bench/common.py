@@ -34,8 +34,8 @@ def median(xs: list[float]) -> float:
 
 
 def p95(xs: list[float]) -> float:
-    """Nearest-rank 95th percentile (no interpolation: with 50 samples it is the
-    48th smallest, a value that was actually observed)."""
+    """Nearest-rank 95th percentile (no interpolation: with 100 samples it is the
+    95th smallest, a value that was actually observed)."""
     ordered = sorted(xs)
     rank = max(1, -(-95 * len(ordered) // 100))
     return ordered[rank - 1]

@@ -530,9 +530,11 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
             held_since = max(self._typing_since, self._synced)
             if not after_key or now - held_since < self.TYPING_HOLD:
                 # Shown once typing stops, or the hold is over and a key was just
-                # shown; meanwhile the text is drawn, in slices between keys.
-                await self._draw_ahead(now)
-                self._sync_later(min(self._typed_at + self.TYPING_WINDOW, self._next_draw) - now)
+                # shown; meanwhile the text is drawn, in slices, right after a key's
+                # frame (when the next key is furthest away).
+                if after_key:
+                    await self._draw_ahead(now)
+                self._sync_later(self._typed_at + self.TYPING_WINDOW - now)
                 return
         elif all(record.live for record in self._dirty) and (
             now < self._next_sync or (not self._painted and now < self._synced + 1)
