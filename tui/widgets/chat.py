@@ -890,6 +890,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
                 not near
                 and region.height > 0
                 and not view.record.live
+                and view.record not in self._dirty  # (its text may wait for a layout)
                 and view.number != self.cursor
             ):
                 view.sleep(region.height)

@@ -455,19 +455,17 @@ class TurnView(QuietResize, Vertical):
         Returns False when some text is held back for the next call: a reply widget
         gets its text only once it has been laid out, because before that it knows
         no width to draw at in slices, and its first layout would draw all of it at
-        once, in the middle of a frame.
+        once, in the middle of a frame (a long reply takes a tenth of a second and
+        more). That holds for a turn that has ended too: it is finished once all
+        its text is in.
 
         With `show` False, new reply text is only drawn, not shown yet: nothing on
-        screen changes (see `ChatView.key_typed`)."""
+        screen changes (see `ChatView.key_typed`). A reply that has no widget yet
+        gets an empty one, so that it is laid out and its text can be drawn."""
         if not self._streamed or not self.is_attached:
             return True
         if not show:
-            # Items without a slot yet get theirs when shown.
-            for slot, item in zip(self._slots, self.record.items or [], strict=False):
-                widget = slot.widget
-                if isinstance(widget, ReplyMarkdown) and isinstance(item, TextPart):
-                    if widget.size.width:
-                        await self._write(slot, widget, item, show=False)
+            await self._draw_hidden()
             return False
         shown = True
         live = self.record.live
@@ -482,7 +480,7 @@ class TurnView(QuietResize, Vertical):
             widget = slot.widget
             if isinstance(widget, ReplyMarkdown):
                 assert isinstance(item, TextPart)
-                if live and not widget.size.width:
+                if not widget.size.width:
                     shown = False
                 else:
                     await self._write(slot, widget, item, show=True)
@@ -500,7 +498,7 @@ class TurnView(QuietResize, Vertical):
             await self.mount_all(new, before=self._footer)
             if not self.is_attached:
                 return True
-        if not live:
+        if not live and shown:
             for slot in self._slots:
                 if isinstance(slot.widget, ReplyMarkdown):
                     slot.widget.finish()
@@ -508,6 +506,26 @@ class TurnView(QuietResize, Vertical):
         self.set_class(self.record.turn.interrupted, "-interrupted")
         self.refresh_footer()
         return shown
+
+    async def _draw_hidden(self) -> None:
+        """Draw the reply text gained since the last call without showing it."""
+        items = self.record.items or []
+        new: list[Widget] = []
+        for index, item in enumerate(items):
+            if index == len(self._slots):
+                if not isinstance(item, TextPart):
+                    break  # shown, in order, once the text before it is
+                widget = self._widget_for(item, text=False)  # empty: shows nothing
+                self._slots.append(_Slot(item, widget))
+                new.append(widget)
+                continue
+            slot = self._slots[index]
+            widget = slot.widget
+            if isinstance(widget, ReplyMarkdown) and isinstance(item, TextPart):
+                if widget.size.width:
+                    await self._write(slot, widget, item, show=False)
+        if new:
+            await self.mount_all(new, before=self._footer)
 
     @staticmethod
     async def _write(slot: _Slot, widget: ReplyMarkdown, item: TextPart, *, show: bool) -> None:

@@ -920,3 +920,51 @@ async def test_text_waiting_for_its_write_is_drawn_ahead() -> None:
         chat.handle_event(TurnFinished(SID, Usage(), None, 10))
         await settle(chat, pilot)
         assert "drawn ahead" in _screen_text(app)
+
+
+async def test_a_reply_that_starts_and_ends_while_typing_is_drawn_in_slices(
+    monkeypatch: Any,
+) -> None:
+    """A whole reply held by typing gets its (empty) widget at once, so its text is
+    drawn between keys; showing it at the end does not draw the reply in one go
+    inside a frame (a long reply would hold the screen still for a tenth of a second
+    or more)."""
+    from tui.widgets.reply import ReplyMarkdown
+
+    monkeypatch.setattr(ChatView, "TYPING_HOLD", 30.0)
+    unsliced: list[int] = []
+    original = ReplyMarkdown._draw
+
+    def draw(self: ReplyMarkdown, width: int, until: float | None = None) -> bool:
+        before = self._drawn
+        done = original(self, width, until)
+        if until is None:  # from a layout or a paint: all at once
+            unsliced.append(self._drawn - before)
+        return done
+
+    monkeypatch.setattr(ReplyMarkdown, "_draw", draw)
+    app = ChatApp(simple_turns(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.chat
+        await settle(chat, pilot)
+
+        fed: list[int] = []
+
+        def feed(i: int) -> None:
+            if i == 0:
+                chat.handle_event(TurnStarted(SID, "typed over"))
+            fed.append(i)
+            chat.handle_event(TextDelta(SID, f"para{i} " * 40 + "\n\n"))
+
+        await _type_for(chat, 0.8, feed)
+        chat.handle_event(TurnFinished(SID, Usage(10, 5), None, 100))
+        await _type_for(chat, 0.2)
+        live = views(chat)[-1]
+        reply = live.query_one(ReplyMarkdown)
+        # Drawn while typing went on, not shown.
+        assert reply._drawn > 5 and "para0" not in _screen_text(app)
+        await settle(chat, pilot)
+        shown = _screen_text(app)
+        assert "15 tokens" in shown and f"para{fed[-1]} para{fed[-1]}" in shown
+        assert not live.has_class("-live") and len(fed) > 5
+        assert max(unsliced, default=0) <= 2, unsliced
