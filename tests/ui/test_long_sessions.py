@@ -37,20 +37,32 @@ async def _open_whole(pilot: Pilot[Any], app: AgentTuiApp) -> Tab:
 
 
 async def test_a_long_session_shows_its_newest_turns_then_reads_the_rest(
-    db_path: Path, tmp_path: Path
+    db_path: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
     await _seed(db_path)
+    # What the transcript is first given: the newest turns, and how many come later.
+    # (Read as it happens: the older turns may well be in by the time
+    # `open_session` returns.)
+    first: list[tuple[int, int]] = []
+    show_turns = ChatView.show_turns
+
+    def recording(self: ChatView, turns: list[Any], *, older: int = 0) -> None:
+        first.append((len(turns), older))
+        show_turns(self, turns, older=older)
+
+    monkeypatch.setattr(ChatView, "show_turns", recording)
     app = make_app(db_path, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await started(pilot)
+        first.clear()
         tab = await app.open_session(LONG)
         assert tab is not None and tab is active(app)
         chat = tab.pane.chat
         # Numbered as in the whole session from the start.
         assert chat.turn_count == TURNS
         assert chat.turn(TURNS).prompt == f"question {TURNS}"  # type: ignore[union-attr]
-        first_shown = chat.history_pending
-        assert TURNS - ChatView.INITIAL_TURNS <= first_shown < TURNS
+        shown, older = first[0]
+        assert shown <= ChatView.INITIAL_TURNS and shown + older == TURNS and older > 0
         await wait_for(pilot, lambda: chat.history_pending == 0, what="older turns")
         assert chat.turn_count == TURNS
         assert chat.turn(1).prompt == "question 1"  # type: ignore[union-attr]
@@ -104,12 +116,26 @@ async def test_starting_a_turn_relabels_the_footer_keys_in_place(
         await pilot.pause()
         before = list(app.screen.query(FooterKey))
         assert "Turns" in [k.description for k in before]
+        # What each frame painted from now on showed in the footer.
+        painted: list[list[str]] = []
+        screen = app.screen
+        original = screen._compositor_refresh
+
+        def recording() -> None:
+            painted.append([k.description for k in screen.query(FooterKey)])
+            original()
+
+        screen._compositor_refresh = recording  # type: ignore[method-assign]
+        prompt.insert("x")  # something else to paint, as when enter clears the prompt
         prompt.set_busy(True)
         await wait_for(
             pilot,
             lambda: "Interrupt" in [k.description for k in app.screen.query(FooterKey)],
             what="the footer to offer an interrupt",
         )
+        await wait_for(pilot, lambda: bool(painted), what="a frame")
+        assert "Interrupt" in painted[0]  # in the first frame showing the change
+        del screen._compositor_refresh
         after = list(app.screen.query(FooterKey))
         assert after == before  # the same widgets, relabelled
         assert "Turns" not in [k.description for k in after]

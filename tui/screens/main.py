@@ -59,15 +59,37 @@ class KeysFooter(Footer):
         if self._shown is None:
             self.call_later(self._rebuild)
         else:
+            self.call_later(self._update)
+
+    def _update(self) -> None:
+        # New labels on the same keys go in at once, in the frame that shows what
+        # changed them (a turn starting or ending); a new row of keys waits a frame.
+        if self._relabel_now():
+            self._rebuild_queued = False
+        else:
             self.call_after_refresh(self._rebuild)
 
-    async def _rebuild(self) -> None:
-        self._rebuild_queued = False
+    def _active_keys(self) -> tuple[object, ...]:
         # Everything `compose` reads from the bindings (the keymap is applied to them).
-        shown = tuple(
+        return tuple(
             (key, binding, enabled, tooltip)
             for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
         )
+
+    def _relabel_now(self) -> bool:
+        """Show the current bindings if that takes only new labels; False if it
+        takes a rebuild."""
+        shown = self._active_keys()
+        if shown == self._shown:
+            return True
+        if not self._relabel(compose(self)):
+            return False
+        self._shown = shown
+        return True
+
+    async def _rebuild(self) -> None:
+        self._rebuild_queued = False
+        shown = self._active_keys()
         if shown == self._shown:
             return
         self._shown = shown

@@ -211,7 +211,13 @@ class SessionList(ScrollView, can_focus=True):
         self._reindex()
         if keep is not None and keep in self._pos:
             self.set_reactive(SessionList.cursor, self._pos[keep])
-        self.refresh()
+        if old is None:
+            self.refresh()
+            return
+        # Moved (a session that just ran goes to the top, and usually is there
+        # already): only the rows from its old place to its new one change.
+        for index in range(min(old, at), max(old, at) + 1):
+            self.refresh_row(index)
 
     def remove_session(self, session_id: str) -> None:
         at = self._pos.get(session_id)

@@ -95,6 +95,8 @@ class StatusLine(Widget):
         self.info = StatusInfo()
 
     def show(self, info: StatusInfo) -> None:
+        if info == self.info:
+            return  # (every engine event of the tab asks)
         self.info = info
         self.refresh()
 

@@ -80,6 +80,9 @@ class TabBar(Widget):
         self._spans: list[tuple[int, int, str]] = []
 
     def set_tabs(self, tabs: list[TabInfo], active: str | None) -> None:
+        # Called at every turn's start and end, often with what is shown already.
+        if tabs == self.tabs and active == self.active:
+            return
         self.tabs = list(tabs)
         self.active = active
         self.refresh()
