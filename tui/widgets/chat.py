@@ -177,6 +177,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         self._typing_since = -1.0
         self._after_key = False
         self._dormancy_scheduled = False
+        self._sleep_timer: Timer | None = None
         self._width = 0
         # Keeps a view at a fixed distance from the top of the viewport while content
         # above it changes height (pages mounted above, Markdown still rendering).
@@ -872,6 +873,10 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
 
     def _update_dormancy(self) -> None:
         self._dormancy_scheduled = False
+        # Putting turns to sleep takes a relayout, which would hold the next key's
+        # frame back, and only pays off over many writes: it waits while keys are
+        # typed. Waking a turn that comes into view does not.
+        typing = time.monotonic() - self._typed_at < self.TYPING_WINDOW
         height = self.scrollable_content_region.height if self.is_attached else 0
         if height <= 0:
             return
@@ -893,7 +898,15 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
                 and view.record not in self._dirty  # (its text may wait for a layout)
                 and view.number != self.cursor
             ):
+                if typing:
+                    if self._sleep_timer is None:
+                        self._sleep_timer = self.set_timer(self.TYPING_WINDOW, self._sleep_due)
+                    continue
                 view.sleep(region.height)
+
+    def _sleep_due(self) -> None:
+        self._sleep_timer = None
+        self._update_dormancy()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

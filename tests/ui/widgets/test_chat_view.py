@@ -968,3 +968,26 @@ async def test_a_reply_that_starts_and_ends_while_typing_is_drawn_in_slices(
         assert "15 tokens" in shown and f"para{fed[-1]} para{fed[-1]}" in shown
         assert not live.has_class("-live") and len(fed) > 5
         assert max(unsliced, default=0) <= 2, unsliced
+
+
+async def test_turns_fall_asleep_only_once_typing_pauses(monkeypatch: Any) -> None:
+    """Putting far turns to sleep takes a relayout; while keys are typed it waits
+    (waking those that come into view does not)."""
+    monkeypatch.setattr(ChatView, "INITIAL_SCREENS", 40)
+    app = ChatApp(simple_turns(40))
+    async with app.run_test(size=(100, 24)) as pilot:
+        chat = app.chat
+        await settle(chat, pilot)
+        shown = views(chat)
+        assert shown[0].dormant
+        chat.scroll_home(animate=False)
+        await settle(chat, pilot)
+        assert shown[-3].dormant
+        typing = asyncio.create_task(_type_for(chat, 0.6))
+        await asyncio.sleep(0.05)
+        chat.scroll_end(animate=False)  # the first turns are far now
+        await asyncio.sleep(0.4)
+        assert not shown[0].dormant  # not while typing goes on
+        assert not shown[-3].dormant  # but what comes into view wakes at once
+        await typing
+        await wait_for(lambda: shown[0].dormant, timeout=3)
