@@ -15,8 +15,9 @@ least `SYNC_INTERVAL` apart and further when frames are slow: a streaming reply 
 take at most about `SYNC_SHARE` of the time, the rest is left to the engine reading
 the reply and to keys. Text waiting for its write is drawn meanwhile, not shown, so
 the write (and the end of a reply) takes only a frame. A reply is one widget
-(`ReplyMarkdown`) that redraws only its last block as text arrives. A chat that is not on screen (a background tab) only
-collects the data; its widgets catch up when it is shown again.
+(`ReplyMarkdown`) that redraws only its last block as text arrives. A chat that is
+not on screen (a background tab) only collects the data; its widgets catch up when
+it is shown again.
 
 Focus and the cursor restyle only the widget whose look they change: Textual would
 restyle every descendant, which takes long with many turns mounted.
