@@ -638,7 +638,11 @@ class ReplyMarkdown(QuietResize, Markdown):
         self._tail_ok = False
         self._staged: _Staged | None = None
         self._preparing = False
+        # While text drawn ahead waits to be shown: how many lines are shown. Any
+        # layout meanwhile keeps that height, so it neither shows the text nor
+        # repaints the transcript around a taller reply.
         self._hidden = False
+        self._shown_count = 0
 
     # -- a Markdown to the app, a leaf to the layout
 
@@ -682,8 +686,10 @@ class ReplyMarkdown(QuietResize, Markdown):
     async def prepare(self, *, show: bool = True) -> None:
         """Draw what `write` added, a slice at a time with the event loop free in
         between (keys are handled, the engine reads on), then show it (unless `show`
-        is False: then it shows with the next refresh). A reply not laid out yet is
-        drawn by its first layout instead."""
+        is False: then it shows with `reveal`, or the next `prepare` that shows). A
+        reply not laid out yet is drawn by its first layout instead."""
+        if not show and not self._hidden:
+            self._shown_count = self._count()
         if self._width and self._style is not None and not self._tail_ok:
             self._preparing = True
             try:
@@ -729,11 +735,18 @@ class ReplyMarkdown(QuietResize, Markdown):
             self._bottom = None
             self._tail_ok = False
             self._staged = None
+            self._hidden = False  # (a count of lines at another width means nothing)
         elif self._tail_ok or self._preparing:
-            return len(self._lines) + len(self._tail_lines)
+            return self._count()
         with paused():
             self._draw(width)
-        return len(self._lines) + len(self._tail_lines)
+        return self._count()
+
+    def _count(self) -> int:
+        """How many lines show: those drawn, or as many as showed before text was
+        drawn ahead (see `prepare`)."""
+        count = len(self._lines) + len(self._tail_lines)
+        return min(count, self._shown_count) if self._hidden else count
 
     def _draw(self, width: int, until: float | None = None) -> bool:
         """Draw the final blocks not drawn yet, then the open block, and show them;

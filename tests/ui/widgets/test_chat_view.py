@@ -917,6 +917,12 @@ async def test_text_waiting_for_its_write_is_drawn_ahead() -> None:
         drawn = "".join(seg.text for line, _ in reply._lines + reply._tail_lines for seg in line)
         assert "drawn ahead" in drawn and reply._tail_ok
         assert "drawn ahead" not in _screen_text(app)  # not shown before its write
+        # A layout of the reply meanwhile (for anything else) does not show it
+        # either, nor make the reply taller.
+        height = reply.region.height
+        reply.refresh(layout=True)
+        await pilot.pause()
+        assert reply.region.height == height and "drawn ahead" not in _screen_text(app)
         chat.handle_event(TurnFinished(SID, Usage(), None, 10))
         await settle(chat, pilot)
         assert "drawn ahead" in _screen_text(app)
