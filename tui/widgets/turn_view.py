@@ -473,9 +473,7 @@ class TurnView(QuietResize, Vertical):
         new: list[Widget] = []
         for index, item in enumerate(items):
             if index == len(self._slots):
-                widget = self._widget_for(item, text=False)
-                self._slots.append(_Slot(item, widget))
-                new.append(widget)
+                new.append(self._add_slot(item))
             slot = self._slots[index]
             widget = slot.widget
             if isinstance(widget, ReplyMarkdown):
@@ -515,9 +513,7 @@ class TurnView(QuietResize, Vertical):
             if index == len(self._slots):
                 if not isinstance(item, TextPart):
                     break  # shown, in order, once the text before it is
-                widget = self._widget_for(item, text=False)  # empty: shows nothing
-                self._slots.append(_Slot(item, widget))
-                new.append(widget)
+                new.append(self._add_slot(item))  # an empty reply: shows nothing
                 continue
             slot = self._slots[index]
             widget = slot.widget
@@ -526,6 +522,12 @@ class TurnView(QuietResize, Vertical):
                     await self._write(slot, widget, item, show=False)
         if new:
             await self.mount_all(new, before=self._footer)
+
+    def _add_slot(self, item: Item) -> Widget:
+        """A widget for a new item of the live turn, without its text (see `_write`)."""
+        widget = self._widget_for(item, text=False)
+        self._slots.append(_Slot(item, widget))
+        return widget
 
     @staticmethod
     async def _write(slot: _Slot, widget: ReplyMarkdown, item: TextPart, *, show: bool) -> None:
