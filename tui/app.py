@@ -62,8 +62,6 @@ DRAFT_DEBOUNCE = 0.3
 STARTUP_ROWS = 100
 # How long (seconds) the first frame waits at most for the database.
 FIRST_FRAME_WAIT = 0.3
-# How long (seconds) streamed content waits for more before the app handles it.
-EVENT_BATCH_DELAY = 0.01
 
 
 @cache
@@ -486,21 +484,15 @@ class AgentTuiApp(App[None]):
         return Tab(tab_id, session, pane, title=title)
 
     def _emit(self, tab_id: str, event: AgentEvent) -> None:
-        # Events queue up per tab and one message drains the queue. Streamed text
-        # comes in runs (the engine joins deltas, see `Translator`), and streamed
-        # content waits a moment more for other runs and tool events to join it (the
-        # transcript shows it at most every frame anyway); anything else is handled
-        # at once, with whatever is queued before it.
+        # Events queue up per tab and one message drains the queue: whatever arrives
+        # before it is handled goes with it. (Streamed text already comes in runs:
+        # the engine joins deltas, see `Translator`.)
         queue = self._pending_events.get(tab_id)
         if queue is None:
             queue = self._pending_events[tab_id] = deque()
         queue.append(event)
-        if not isinstance(event, _transcript_only()):
+        if len(queue) == 1:
             self.post_message(SessionEvent(tab_id, event))
-        elif len(queue) == 1:
-            self.set_timer(
-                EVENT_BATCH_DELAY, partial(self.post_message, SessionEvent(tab_id, event))
-            )
 
     def tab_by_id(self, tab_id: str) -> Tab | None:
         return next((t for t in self.tabs if t.tab_id == tab_id), None)
