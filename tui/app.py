@@ -34,6 +34,7 @@ from tui.config import PERMISSION_MODES, Config
 from tui.paths import styles_dir, user_data_dir
 from tui.screens.main import MainScreen
 from tui.tab import SessionEvent, Tab
+from tui.widgets.keys_first import KeysFirstApp
 from tui.widgets.prompt import DEMO_PLACEHOLDER, PromptInput
 from tui.widgets.session_pane import SessionPane
 from tui.widgets.sidebar import SessionList, Sidebar
@@ -101,7 +102,7 @@ def _warm_sdk() -> None:
     import claude_agent_sdk  # noqa: F401
 
 
-class AgentTuiApp(App[None]):
+class AgentTuiApp(KeysFirstApp[None]):
     TITLE = "agent-tui"
     CSS_PATH: ClassVar[Any] = _first_frame_css()
     COMMANDS = App.COMMANDS | {ModelCommands}

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from tui.screens.frame_timer import FrameRateScreen
 from tui.widgets.session_pane import SessionPane
 from tui.widgets.sidebar import Sidebar
 from tui.widgets.status_line import StatusLine
@@ -129,7 +130,7 @@ def _label(key: FooterKey) -> tuple[object, ...]:
     return (key.key, key.key_display, key.action, key.description, key.tooltip, key._disabled)
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FrameRateScreen):
     def __init__(self, first_pane: SessionPane, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._first_pane: SessionPane | None = first_pane

@@ -58,6 +58,7 @@ from tui.agent.events import (
     TurnStarted,
 )
 from tui.agent.turns import TextPart, ThinkingPart, ToolCall, Turn
+from tui.widgets.keys_first import gate, step_aside
 from tui.widgets.resizing import QuietResize
 from tui.widgets.turn_view import (
     Note,
@@ -179,6 +180,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         self._after_key = False
         self._dormancy_scheduled = False
         self._sleep_timer: Timer | None = None
+        self._sleep_wanted = False
         self._width = 0
         # Keeps a view at a fixed distance from the top of the viewport while content
         # above it changes height (pages mounted above, Markdown still rendering).
@@ -451,6 +453,8 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
 
     def _key_shown(self) -> None:
         self._after_key = True
+        if self._sleep_wanted:
+            self._update_dormancy(after_key=True)
         if self._dirty:
             self._kick()
 
@@ -547,6 +551,10 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
             await self._draw_ahead(now)
             self._sync_later(self._next_sync - now)
             return
+        # A key on its way to the screen goes first: the write's relayout would
+        # hold its frame back.
+        await step_aside(self)
+        now = time.monotonic()
         dirty = list(self._dirty)
         self._dirty.clear()
         self._synced = now
@@ -872,12 +880,17 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
             self._dormancy_scheduled = True
             self.call_after_refresh(self._update_dormancy)
 
-    def _update_dormancy(self) -> None:
+    def _update_dormancy(self, *, after_key: bool = False) -> None:
         self._dormancy_scheduled = False
-        # Putting turns to sleep takes a relayout, which would hold the next key's
-        # frame back, and only pays off over many writes: it waits while keys are
-        # typed. Waking a turn that comes into view does not.
-        typing = time.monotonic() - self._typed_at < self.TYPING_WINDOW
+        # Putting turns to sleep takes a relayout, which would hold a key's frame
+        # back, and only pays off over many writes: it never goes ahead of a key on
+        # its way to the screen, and while keys are typed it waits for the moment
+        # right after a key's frame, when the next key is furthest away (or for
+        # typing to stop). Waking a turn that comes into view does not wait.
+        self._sleep_wanted = False
+        hold = gate(self.app).pending or (
+            not after_key and time.monotonic() - self._typed_at < self.TYPING_WINDOW
+        )
         height = self.scrollable_content_region.height if self.is_attached else 0
         if height <= 0:
             return
@@ -899,7 +912,8 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
                 and view.record not in self._dirty  # (its text may wait for a layout)
                 and view.number != self.cursor
             ):
-                if typing:
+                if hold:
+                    self._sleep_wanted = True
                     if self._sleep_timer is None:
                         self._sleep_timer = self.set_timer(self.TYPING_WINDOW, self._sleep_due)
                     continue

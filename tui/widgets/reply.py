@@ -18,7 +18,6 @@ work in slices, between which the app handles keys and the engine reads on.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Iterable
@@ -41,6 +40,7 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
 
 from tui.collector import paused
+from tui.widgets.keys_first import step_aside
 from tui.widgets.resizing import QuietResize
 
 __all__ = ["ReplyMarkdown", "markdown_parser"]
@@ -685,7 +685,7 @@ class ReplyMarkdown(QuietResize, Markdown):
 
     async def prepare(self, *, show: bool = True) -> None:
         """Draw what `write` added, a slice at a time with the event loop free in
-        between (keys are handled, the engine reads on), then show it (unless `show`
+        between (the engine reads on; a key on its way goes first), then show it (unless `show`
         is False: then it shows with `reveal`, or the next `prepare` that shows). A
         reply not laid out yet is drawn by its first layout instead."""
         if not show and not self._hidden:
@@ -698,12 +698,12 @@ class ReplyMarkdown(QuietResize, Markdown):
                         parsed = self._document.parse_tail(limit=PARSE_SLICE)
                     if parsed:
                         break
-                    await asyncio.sleep(0)
+                    await step_aside(self)
                 while not self._tail_ok:
                     with paused():
                         done = self._draw(self._width, until=time.monotonic() + DRAW_SLICE)
                     if not done:
-                        await asyncio.sleep(0)
+                        await step_aside(self)
             finally:
                 self._preparing = False
         self._hidden = not show

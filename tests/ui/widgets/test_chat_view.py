@@ -44,6 +44,7 @@ from tui.agent.events import (
 )
 from tui.agent.turns import group_turns
 from tui.widgets.chat import ChatView
+from tui.widgets.keys_first import gate
 from tui.widgets.turn_view import NoteLine, PromptBlock, ThinkingFold, ToolFold, TurnView
 
 
@@ -751,6 +752,20 @@ async def test_typing_holds_streamed_text_until_typing_stops(monkeypatch: Any) -
         assert len(fed) > 5 and f"held{fed[-1]} held{fed[-1]}" in shown and "15 tokens" in shown
 
 
+async def test_streamed_text_waits_for_a_key_on_its_way() -> None:
+    """Showing streamed text takes a relayout: a key that has arrived goes first."""
+    app = ChatApp(simple_turns(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = await _streaming(app, pilot)
+        keys = gate(app)
+        keys.arrived()
+        chat.handle_event(TextDelta(SID, "arrived behind a key\n\n"))
+        await asyncio.sleep(0.05)
+        assert "arrived behind" not in _screen_text(app)
+        keys.shown()
+        await wait_for(lambda: "arrived behind a key" in _screen_text(app), timeout=3)
+
+
 async def test_streamed_text_held_by_typing_shows_after_the_hold(monkeypatch: Any) -> None:
     monkeypatch.setattr(ChatView, "TYPING_HOLD", 0.5)
     app = ChatApp(simple_turns(1))
@@ -976,10 +991,29 @@ async def test_a_reply_that_starts_and_ends_while_typing_is_drawn_in_slices(
         assert max(unsliced, default=0) <= 2, unsliced
 
 
-async def test_turns_fall_asleep_only_once_typing_pauses(monkeypatch: Any) -> None:
-    """Putting far turns to sleep takes a relayout; while keys are typed it waits
-    (waking those that come into view does not)."""
+async def test_far_turns_fall_asleep_between_keys(monkeypatch: Any) -> None:
+    """Putting far turns to sleep takes a relayout: never while a key is on its way
+    to the screen, and while keys are typed only right after a key's frame, when
+    the next key is furthest away. Waking those that come into view does not wait."""
     monkeypatch.setattr(ChatView, "INITIAL_SCREENS", 40)
+    in_key_shown = False
+    asleep: list[bool] = []
+    key_shown, sleep = ChatView._key_shown, TurnView.sleep
+
+    def note_key_shown(self: ChatView) -> None:
+        nonlocal in_key_shown
+        in_key_shown = True
+        try:
+            key_shown(self)
+        finally:
+            in_key_shown = False
+
+    def note_sleep(self: TurnView, height: int) -> None:
+        asleep.append(in_key_shown)
+        sleep(self, height)
+
+    monkeypatch.setattr(ChatView, "_key_shown", note_key_shown)
+    monkeypatch.setattr(TurnView, "sleep", note_sleep)
     app = ChatApp(simple_turns(40))
     async with app.run_test(size=(100, 24)) as pilot:
         chat = app.chat
@@ -989,11 +1023,21 @@ async def test_turns_fall_asleep_only_once_typing_pauses(monkeypatch: Any) -> No
         chat.scroll_home(animate=False)
         await settle(chat, pilot)
         assert shown[-3].dormant
+
+        keys = gate(app)
+        keys.arrived()  # a key on its way
+        chat.scroll_end(animate=False)  # the first turns are far now
+        await asyncio.sleep(0.05)
+        assert not shown[0].dormant
+        assert not shown[-3].dormant  # in view: woken at once
+        keys.shown()
+        await wait_for(lambda: shown[0].dormant, timeout=3)
+
+        asleep.clear()
         typing = asyncio.create_task(_type_for(chat, 0.6))
         await asyncio.sleep(0.05)
-        chat.scroll_end(animate=False)  # the first turns are far now
-        await asyncio.sleep(0.4)
-        assert not shown[0].dormant  # not while typing goes on
-        assert not shown[-3].dormant  # but what comes into view wakes at once
+        chat.scroll_home(animate=False)  # the last turns are far now
+        await wait_for(lambda: shown[-3].dormant, timeout=3)
+        assert not typing.done()  # asleep while typing goes on...
         await typing
-        await wait_for(lambda: shown[0].dormant, timeout=3)
+        assert asleep and all(asleep)  # ...right after a key's frame

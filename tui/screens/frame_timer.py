@@ -1,0 +1,62 @@
+"""A screen's frame timer that keeps Textual's frame-rate limit without its grid.
+
+Textual paints a screen's changes from a timer that ticks at the frame rate
+(`TEXTUAL_FPS`) on a fixed grid of slots, and is paused while nothing needs painting.
+When a frame ends after the next slot has begun, the timer skips to the slot after
+that one: the first change after a long frame waits up to two intervals for its own
+frame, on a loop with nothing else to do. While a reply streams, frames that lay the
+transcript out take about an interval, so a key typed right after one showed 8–16 ms
+later than it could have. Here a frame may start as soon as an interval has passed
+since the previous one started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from textual.screen import UPDATE_PERIOD, Screen
+from textual.timer import EventTargetGone, Timer
+
+__all__ = ["FrameRateScreen", "FrameTimer"]
+
+
+class FrameTimer(Timer):
+    """Ticks once an interval has passed since the last tick started, whenever it is
+    resumed; not for timers that repeat a fixed number of times or reset."""
+
+    async def _run(self) -> None:
+        interval = self._interval
+        started = float("-inf")
+        while True:
+            await self._active.wait()
+            wait = started + interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                await self._active.wait()
+            started = time.monotonic()
+            try:
+                await self._tick(next_timer=started, count=0)
+            except EventTargetGone:
+                break
+
+
+class FrameRateScreen(Screen[Any]):
+    """A screen whose frames run from a `FrameTimer`."""
+
+    @property
+    def _update_timer(self) -> Timer:
+        timer: FrameTimer | None = self.__dict__.get("_frame_timer")
+        if timer is None:
+            timer = FrameTimer(
+                self,
+                UPDATE_PERIOD,
+                name="screen_update",
+                callback=self._on_timer_update,
+                pause=True,
+            )
+            timer._start()
+            self._timers.add(timer)
+            self.__dict__["_frame_timer"] = timer
+        return timer
