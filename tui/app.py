@@ -70,7 +70,14 @@ def _transcript_only() -> tuple[type, ...]:
     """Engine events that change only a tab's transcript, not its state."""
     from tui.agent import events as ev
 
-    return (ev.TextDelta, ev.ThinkingDelta, ev.ToolUseStarted, ev.ToolUseInput, ev.ToolUseFinished)
+    return (
+        ev.TextDelta,
+        ev.ThinkingDelta,
+        ev.MessageCompleted,
+        ev.ToolUseStarted,
+        ev.ToolUseInput,
+        ev.ToolUseFinished,
+    )
 
 
 # The stylesheets the first frame needs (the chrome); every other *.tcss in the

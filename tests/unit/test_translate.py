@@ -9,6 +9,7 @@ from claude_agent_sdk import ResultMessage, StreamEvent
 
 from tui.agent.events import (
     AgentEvent,
+    MessageCompleted,
     TextDelta,
     ThinkingDelta,
     ToolUseStarted,
@@ -85,6 +86,15 @@ async def test_other_events_send_the_waiting_run_first() -> None:
     ]
     assert isinstance(events[1], TextDelta) and isinstance(events[0], ThinkingDelta)
     assert isinstance(events[2], ToolUseStarted) and isinstance(events[-1], TurnFinished)
+
+
+async def test_the_end_of_a_message_follows_its_text() -> None:
+    events: list[AgentEvent] = []
+    tr = Translator(SID, events.append, hold=10)
+    tr.feed(text("all of it"))
+    tr.feed(stream({"type": "content_block_stop", "index": 0}))
+    tr.feed(stream({"type": "message_stop"}))
+    assert events == [TextDelta(SID, "all of it"), MessageCompleted(SID)]
 
 
 async def test_an_interrupted_turn_keeps_the_text_streamed_before_it() -> None:

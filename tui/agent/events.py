@@ -42,6 +42,12 @@ class ThinkingDelta(Event):
 
 
 @dataclass(frozen=True)
+class MessageCompleted(Event):
+    """The model finished a message: no more text streams into it. Tools, another
+    message or the turn's result may follow, and the result can take a while."""
+
+
+@dataclass(frozen=True)
 class ToolUseStarted(Event):
     tool_use_id: str
     name: str
@@ -164,6 +170,7 @@ AgentEvent = (
     | TurnStarted
     | TextDelta
     | ThinkingDelta
+    | MessageCompleted
     | ToolUseStarted
     | ToolUseInput
     | ToolUseFinished

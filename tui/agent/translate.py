@@ -18,6 +18,7 @@ from tui.agent.events import (
     AgentEvent,
     ApiRetrying,
     ErrorOccurred,
+    MessageCompleted,
     TextDelta,
     ThinkingDelta,
     ToolUseFinished,
@@ -148,6 +149,8 @@ class Translator:
                 self._stream(delta.get("text", ""), thinking=False)
             elif dtype == "thinking_delta":
                 self._stream(delta.get("thinking", ""), thinking=True)
+        elif etype == "message_stop":
+            self._emit(MessageCompleted(sid))
         elif etype == "content_block_start":
             block = event.get("content_block") or {}
             if block.get("type") == "tool_use" and block.get("id"):

@@ -46,6 +46,7 @@ from tui.agent.events import (
     ApiRetrying,
     ConnectionChanged,
     ErrorOccurred,
+    MessageCompleted,
     PermissionRequested,
     PermissionResolved,
     TextDelta,
@@ -333,6 +334,9 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         assert items is not None
         if isinstance(event, (TextDelta, ThinkingDelta)):
             self._append(event.text, thinking=isinstance(event, ThinkingDelta))
+        elif isinstance(event, MessageCompleted):
+            live.settled = True
+            self._touch(live)
         elif isinstance(event, ToolUseStarted):
             self._tool(live, event.tool_use_id, event.name)
         elif isinstance(event, ToolUseInput):
@@ -380,6 +384,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         live = self._live
         if live is None or not text:
             return
+        live.settled = False
         items = live.items
         assert items is not None
         last = items[-1] if items else None
@@ -542,12 +547,13 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
                     await self._draw_ahead(now)
                 self._sync_later(self._typed_at + self.TYPING_WINDOW - now)
                 return
-        elif all(record.live for record in self._dirty) and (
+        elif all(record.live and not record.settled for record in self._dirty) and (
             now < self._next_sync or (not self._painted and now < self._synced + 1)
         ):
             # Coalesce a burst of deltas into one write per frame, and leave time
             # between frames (see the module docstring); the rest of the work above
-            # is not held up meanwhile. A turn that has just ended is shown at once.
+            # is not held up meanwhile. A turn that has just ended, or whose message
+            # is complete, is shown at once.
             await self._draw_ahead(now)
             self._sync_later(self._next_sync - now)
             return

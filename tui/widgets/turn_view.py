@@ -58,6 +58,9 @@ class TurnRecord:
     cost_usd: float | None = None
     failed: bool = False
     disconnected: bool = False
+    # The model's message is complete (see `MessageCompleted`): what it wrote is
+    # shown at once, not at the next paced write.
+    settled: bool = False
     # Standalone notices that arrived after this turn (e.g. a failed connection).
     trailing: list[Note] = field(default_factory=list)
     tools: dict[str, ToolCall] = field(default_factory=dict)

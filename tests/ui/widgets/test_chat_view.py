@@ -28,6 +28,7 @@ from tui.agent.events import (
     ApiRetrying,
     ConnectionChanged,
     ErrorOccurred,
+    MessageCompleted,
     PermissionRequest,
     PermissionRequested,
     PermissionResolved,
@@ -43,6 +44,7 @@ from tui.agent.events import (
     Usage,
 )
 from tui.agent.turns import group_turns
+from tui.widgets import keys_first
 from tui.widgets.chat import ChatView
 from tui.widgets.keys_first import gate
 from tui.widgets.turn_view import NoteLine, PromptBlock, ThinkingFold, ToolFold, TurnView
@@ -752,8 +754,28 @@ async def test_typing_holds_streamed_text_until_typing_stops(monkeypatch: Any) -
         assert len(fed) > 5 and f"held{fed[-1]} held{fed[-1]}" in shown and "15 tokens" in shown
 
 
-async def test_streamed_text_waits_for_a_key_on_its_way() -> None:
+async def test_a_complete_message_shows_at_once(monkeypatch: Any) -> None:
+    """Streamed text waits for the next paced write; once the model's message is
+    complete, what it wrote shows at once (the turn's result can take a while)."""
+    monkeypatch.setattr(ChatView, "SYNC_INTERVAL", 5.0)
+    app = ChatApp(simple_turns(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = await _streaming(app, pilot)
+        chat.handle_event(TextDelta(SID, "the last words"))
+        await asyncio.sleep(0.3)
+        assert "the last words" not in _screen_text(app)  # paced
+        chat.handle_event(MessageCompleted(SID))
+        await wait_for(lambda: "the last words" in _screen_text(app), timeout=1)
+        assert views(chat)[-1].record.live
+        # A new message (after a tool, say) is paced again.
+        chat.handle_event(TextDelta(SID, "\n\nmore words"))
+        await asyncio.sleep(0.3)
+        assert "more words" not in _screen_text(app)
+
+
+async def test_streamed_text_waits_for_a_key_on_its_way(monkeypatch: Any) -> None:
     """Showing streamed text takes a relayout: a key that has arrived goes first."""
+    monkeypatch.setattr(keys_first, "MAX_HOLD", 30.0)  # the key's frame comes when told
     app = ChatApp(simple_turns(1))
     async with app.run_test(size=(100, 30)) as pilot:
         chat = await _streaming(app, pilot)
@@ -996,6 +1018,7 @@ async def test_far_turns_fall_asleep_between_keys(monkeypatch: Any) -> None:
     to the screen, and while keys are typed only right after a key's frame, when
     the next key is furthest away. Waking those that come into view does not wait."""
     monkeypatch.setattr(ChatView, "INITIAL_SCREENS", 40)
+    monkeypatch.setattr(keys_first, "MAX_HOLD", 30.0)  # the key's frame comes when told
     in_key_shown = False
     asleep: list[bool] = []
     key_shown, sleep = ChatView._key_shown, TurnView.sleep

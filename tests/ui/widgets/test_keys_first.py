@@ -15,11 +15,13 @@ from textual.widgets import Static, TextArea
 from widget_helpers import CSS_PATHS
 
 from tui.screens.frame_timer import FrameRateScreen
+from tui.widgets import keys_first
 from tui.widgets.keys_first import MAX_HOLD, KeyGate, KeysFirstApp
 from tui.widgets.reply import ReplyMarkdown
 
 
-async def test_work_waits_for_the_frame_of_a_key_on_its_way() -> None:
+async def test_work_waits_for_the_frame_of_a_key_on_its_way(monkeypatch: Any) -> None:
+    monkeypatch.setattr(keys_first, "MAX_HOLD", 30.0)
     keys = KeyGate()
     await asyncio.wait_for(keys.step_aside(), 0.05)  # no key: no wait
     keys.arrived()
@@ -55,6 +57,7 @@ def _paragraphs(n: int) -> str:
 async def test_a_reply_being_drawn_lets_each_typed_key_through_first(monkeypatch: Any) -> None:
     """No slice of a long reply's drawing starts between a key's arrival and the frame
     that shows it; the drawing goes on between keys and completes."""
+    monkeypatch.setattr(keys_first, "MAX_HOLD", 30.0)  # however slow this machine is
     log: list[tuple[float, str]] = []
 
     def note(kind: str, original: Any) -> Any:
