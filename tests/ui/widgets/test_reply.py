@@ -207,6 +207,9 @@ def test_plain_prose_is_drawn_as_textual_draws_it() -> None:
     for _ in range(5000):
         text = "".join(rnd.choice("abcdef  gh ") for _ in range(rnd.randint(0, 80)))
         cases.append((text, rnd.randint(1, 24)))
+    for _ in range(300):
+        words = [rnd.choice(("a", "word", "longer", "x" * 9)) for _ in range(rnd.randint(1, 120))]
+        cases.append((" ".join(words) + " " * rnd.randint(0, 3), rnd.randint(10, 120)))
     for text, width in cases:
         ours = _plain_strips(text, width, style)
         theirs = Content(text).render_strips(width, None, style, options)
