@@ -180,8 +180,8 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         self._typing_since = -1.0
         self._after_key = False
         self._dormancy_scheduled = False
+        # Set while turns that should fall asleep wait for keys (see `_update_dormancy`).
         self._sleep_timer: Timer | None = None
-        self._sleep_wanted = False
         self._width = 0
         # Keeps a view at a fixed distance from the top of the viewport while content
         # above it changes height (pages mounted above, Markdown still rendering).
@@ -458,7 +458,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
 
     def _key_shown(self) -> None:
         self._after_key = True
-        if self._sleep_wanted:
+        if self._sleep_timer is not None:
             self._update_dormancy(after_key=True)
         if self._dirty:
             self._kick()
@@ -893,7 +893,6 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         # its way to the screen, and while keys are typed it waits for the moment
         # right after a key's frame, when the next key is furthest away (or for
         # typing to stop). Waking a turn that comes into view does not wait.
-        self._sleep_wanted = False
         hold = gate(self.app).pending or (
             not after_key and time.monotonic() - self._typed_at < self.TYPING_WINDOW
         )
@@ -904,6 +903,7 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
         near_top, near_bottom = top - height, top + 2 * height
         # Read every position first: changing a view invalidates the arrangement.
         placed = [(view, self._region_of(view)) for view in self._views.values()]
+        held = False
         for view, region in placed:
             if region is None:
                 continue
@@ -919,11 +919,14 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
                 and view.number != self.cursor
             ):
                 if hold:
-                    self._sleep_wanted = True
-                    if self._sleep_timer is None:
-                        self._sleep_timer = self.set_timer(self.TYPING_WINDOW, self._sleep_due)
+                    held = True
                     continue
                 view.sleep(region.height)
+        if held and self._sleep_timer is None:
+            self._sleep_timer = self.set_timer(self.TYPING_WINDOW, self._sleep_due)
+        elif not held and self._sleep_timer is not None:
+            self._sleep_timer.stop()
+            self._sleep_timer = None
 
     def _sleep_due(self) -> None:
         self._sleep_timer = None

@@ -6,9 +6,10 @@ focused widget, the screen's frame timer and the screen itself. At each hop it w
 for whatever else is ready to run, and drawing a long reply in 5 ms slices is ready
 at every hop: a key that arrived meanwhile waited for a slice per hop, 20–40 ms in
 all. So the app notes each key as it arrives (`KeyGate.arrived`) and again once the
-frame that follows its handling is painted (`KeyGate.shown`); in between, work that
-yields with `step_aside` waits. It never waits longer than `MAX_HOLD`: a key whose
-frame never comes (its widget went away) must not hold the work up.
+frame that follows its handling is painted (`KeyGate.shown`); while any key is
+between the two, work that yields with `step_aside` waits. It never waits longer
+than `MAX_HOLD` after the last key: a key whose frame never comes (its widget went
+away) must not hold the work up.
 """
 
 from __future__ import annotations
@@ -35,24 +36,36 @@ class KeyGate:
     def __init__(self) -> None:
         self._open = asyncio.Event()
         self._open.set()
+        # Keys arrived whose frames are not painted yet, and when the last arrived.
+        self._keys = 0
         self._since = 0.0
 
     @property
     def pending(self) -> bool:
         """A key has arrived and its frame is not painted yet."""
-        return not self._open.is_set() and time.monotonic() - self._since < MAX_HOLD
+        if self._open.is_set():
+            return False
+        if time.monotonic() - self._since < MAX_HOLD:
+            return True
+        self._keys = 0  # a frame that never came: open again
+        self._open.set()
+        return False
 
     def arrived(self) -> None:
         self._since = time.monotonic()
+        self._keys += 1
         self._open.clear()
 
     def shown(self) -> None:
-        self._open.set()
+        self._keys = max(0, self._keys - 1)
+        if not self._keys:
+            self._open.set()
 
     async def step_aside(self) -> None:
-        """Let other tasks run; and while a key is on its way, wait for its frame."""
+        """Let other tasks run; and while keys are on their way, wait for their
+        frames."""
         await asyncio.sleep(0)
-        if self.pending:
+        while self.pending:
             left = MAX_HOLD - (time.monotonic() - self._since)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._open.wait(), left)

@@ -220,9 +220,10 @@ def _text(
 ) -> list[Strip]:
     width = max(width, 1)
     plain = content.plain
+    strips: list[Strip] | None = None
     if wrap and align == "left" and not content.spans and plain.isascii() and plain.isprintable():
         strips = _plain_strips(plain, width, style)
-    else:
+    if strips is None:
         rules: dict[str, Any] = dict(_WRAP if wrap else _NO_WRAP)
         rules["text_align"] = align
         options = RenderOptions(ctx.resolve, rules)  # type: ignore[arg-type]
@@ -259,16 +260,14 @@ def _breaks(text: str, width: int) -> list[int] | None:
     return breaks
 
 
-def _plain_strips(text: str, width: int, style: Style) -> list[Strip]:
+def _plain_strips(text: str, width: int, style: Style) -> list[Strip] | None:
     """What `Content.render_strips` makes of one line of unstyled printable ASCII,
     wrapped at `width` and aligned left, without the machinery it needs for styles,
     wide characters and alignment: most of a reply is such prose, and this draws it
-    several times faster. A word wider than the line goes to Textual as before."""
+    several times faster. None if a word is wider than the line (Textual folds it)."""
     breaks = _breaks(text, width)
     if breaks is None:
-        rules = {**_WRAP, "text_align": "left"}
-        options = RenderOptions(lambda spec: Style(), rules)  # type: ignore[arg-type]
-        return Content(text).render_strips(width, None, style, options)
+        return None
     strips: list[Strip] = []
     starts = [0, *breaks]
     ends = [*breaks, len(text)]
@@ -738,9 +737,9 @@ class ReplyMarkdown(QuietResize, Markdown):
 
     async def prepare(self, *, show: bool = True) -> None:
         """Draw what `write` added, a slice at a time with the event loop free in
-        between (the engine reads on; a key on its way goes first), then show it (unless `show`
-        is False: then it shows with `reveal`, or the next `prepare` that shows). A
-        reply not laid out yet is drawn by its first layout instead."""
+        between (the engine reads on; a key on its way goes first), then show it
+        (unless `show` is False: then it shows with `reveal`, or the next `prepare`
+        that shows). A reply not laid out yet is drawn by its first layout instead."""
         if not show and not self._hidden:
             self._shown_count = self._count()
         if self._width and self._style is not None and not self._tail_ok:

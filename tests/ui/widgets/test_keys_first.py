@@ -33,6 +33,19 @@ async def test_work_waits_for_the_frame_of_a_key_on_its_way(monkeypatch: Any) ->
     assert not keys.pending
 
 
+async def test_work_waits_for_every_key_on_its_way(monkeypatch: Any) -> None:
+    monkeypatch.setattr(keys_first, "MAX_HOLD", 30.0)
+    keys = KeyGate()
+    keys.arrived()
+    keys.arrived()
+    keys.shown()  # the first key's frame; the second is still on its way
+    waiting = asyncio.ensure_future(keys.step_aside())
+    await asyncio.sleep(0.03)
+    assert keys.pending and not waiting.done()
+    keys.shown()
+    await asyncio.wait_for(waiting, 0.05)
+
+
 async def test_a_key_whose_frame_never_comes_holds_work_up_briefly() -> None:
     keys = KeyGate()
     keys.arrived()
@@ -92,15 +105,15 @@ async def test_a_reply_being_drawn_lets_each_typed_key_through_first(monkeypatch
 
     kinds = [kind for _, kind in log]
     assert kinds.count("arrived") == len(typed) and kinds.count("slice") > 2 * len(typed)
-    on_its_way = False
+    on_their_way = 0
     between: list[int] = []
     for kind in kinds:
         if kind == "arrived":
-            on_its_way = True
+            on_their_way += 1
             between.append(0)
         elif kind == "shown":
-            on_its_way = False
-        elif on_its_way:
+            on_their_way -= 1
+        elif on_their_way:
             between[-1] += 1
     assert not any(between), between
 
