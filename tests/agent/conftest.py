@@ -125,7 +125,8 @@ class Engine:
                 if isinstance(e, (TurnFinished, TurnInterrupted, ErrorOccurred))
                 and e.session_id == session.session_id
             ]
-            if ended and not session.busy:
+            # A prompt queued behind an earlier turn is still to come: that turn's end is not this one's.
+            if ended and not session.busy and not session._commands:
                 break
             if time.monotonic() > deadline:
                 raise AssertionError(f"turn {prompt!r} did not end in {timeout}s")
