@@ -1,4 +1,5 @@
-"""A screen's frame timer that keeps Textual's frame-rate limit without its grid.
+"""A screen whose frames keep Textual's frame-rate limit without its grid, and take
+the repaints their own layout asked for.
 
 Textual paints a screen's changes from a timer that ticks at the frame rate
 (`TEXTUAL_FPS`) on a fixed grid of slots, and is paused while nothing needs painting.
@@ -8,6 +9,13 @@ frame, on a loop with nothing else to do. While a reply streams, frames that lay
 transcript out take about an interval, so a key typed right after one showed 8–16 ms
 later than it could have. Here a frame may start as soon as an interval has passed
 since the previous one started.
+
+A frame that lays the screen out also changes what some widgets show without
+moving them: a transcript that follows its end scrolls, and its scrollbar's thumb
+moves. Textual paints them in that frame, but the widgets have also asked for a
+repaint of their own, and get it in a second frame that shows nothing new: while a
+reply streams, every write cost two frames. Here the first frame takes those
+requests.
 """
 
 from __future__ import annotations
@@ -43,7 +51,23 @@ class FrameTimer(Timer):
 
 
 class FrameRateScreen(Screen[Any]):
-    """A screen whose frames run from a `FrameTimer`."""
+    """A screen whose frames run from a `FrameTimer`, and take the repaints their own
+    layout asked for."""
+
+    def _compositor_refresh(self) -> None:
+        compositor = self._compositor
+        asked = [
+            widget
+            for widget in compositor.visible_widgets
+            if widget._repaint_required and widget.display
+        ]
+        if asked:
+            for widget in asked:
+                # Painted now: the widget would otherwise send its own update, and
+                # with it a frame, once it is next idle.
+                widget._repaint_required = False
+            compositor.update_widgets(set(asked))
+        super()._compositor_refresh()
 
     @property
     def _update_timer(self) -> Timer:

@@ -1,5 +1,6 @@
 """Keys go first: sliced drawing steps aside while a key is on its way to the screen,
-and a frame follows a long one as soon as the frame rate allows."""
+and a frame follows a long one as soon as the frame rate allows, painting what its
+own layout changed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.widgets import Static, TextArea
 from widget_helpers import CSS_PATHS
@@ -203,3 +205,54 @@ async def test_frames_keep_to_the_frame_rate() -> None:
         gaps = [b - a for a, b in zip(quick.painted, quick.painted[1:], strict=False)]
         assert len(gaps) > 10
         assert min(gaps) >= UPDATE_PERIOD * 0.9, min(gaps)
+
+
+class Following(FrameRateScreen):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("line")
+
+
+class PlainFollowing(Screen[None]):
+    compose = Following.compose
+
+
+async def _frames_of_a_growing_log(screen: type[Screen[Any]]) -> list[bool]:
+    """For each frame after a log that follows its end grows: whether its scrollbar
+    was painted in it (rendered since the frame before)."""
+    app = FrameApp(screen)
+    async with app.run_test(size=(40, 6)) as pilot:
+        log = app.screen.query_one(VerticalScroll)
+        log.anchor()
+        body = log.query_one(Static)
+        body.update("\n".join(["line"] * 20))
+        await pilot.pause(0.2)  # the scrollbar is shown
+        bar = log.vertical_scrollbar
+        frames: list[bool] = []
+        rendered = False
+        display, render = app._display, bar.render
+
+        def on_display(screen: Screen[Any], renderable: Any) -> None:
+            nonlocal rendered
+            display(screen, renderable)
+            if renderable is not None:
+                frames.append(rendered)
+                rendered = False
+
+        def on_render() -> Any:
+            nonlocal rendered
+            rendered = True
+            return render()
+
+        app._display = on_display  # type: ignore[method-assign]
+        bar.render = on_render  # type: ignore[method-assign]
+        body.update("\n".join(["line"] * 40))
+        await pilot.pause(0.3)
+        assert log.scroll_y == log.max_scroll_y > 0
+        return frames
+
+
+async def test_a_layout_frame_paints_the_scrollbar_it_moved_and_no_frame_follows() -> None:
+    # Textual paints the moved thumb with the text, then again in a frame of its own.
+    assert await _frames_of_a_growing_log(PlainFollowing) == [True, False]
+    assert await _frames_of_a_growing_log(Following) == [True]
