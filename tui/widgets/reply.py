@@ -31,7 +31,7 @@ from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.await_complete import AwaitComplete
 from textual.content import Content, Span
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
@@ -695,6 +695,9 @@ class ReplyMarkdown(QuietResize, Markdown):
         # repaints the transcript around a taller reply.
         self._hidden = False
         self._shown_count = 0
+        # How many of the final blocks' lines were there when text was last shown:
+        # those rows look the same since (see `_show`).
+        self._shown_final = 0
 
     # -- a Markdown to the app, a leaf to the layout
 
@@ -760,13 +763,26 @@ class ReplyMarkdown(QuietResize, Markdown):
                 self._preparing = False
         self._hidden = not show
         if show:
-            self.refresh(layout=True)
+            self._show()
 
     def reveal(self) -> None:
         """Show what `prepare(show=False)` drew."""
         if self._hidden:
             self._hidden = False
+            self._show()
+
+    def _show(self) -> None:
+        """Lay out and repaint the rows that may have changed since text was last
+        shown: those of the open block, and of the blocks finished since. A final
+        block's lines stay as they were drawn, and a long reply's rows above them
+        keep what was painted."""
+        first = self._shown_final
+        self._shown_final = len(self._lines)
+        if not self._width:
             self.refresh(layout=True)
+            return
+        end = max(self._count(), self.size.height)
+        self.refresh(Region(0, first, self._width, max(end - first, 1)), layout=True)
 
     # -- drawing
 
@@ -788,6 +804,7 @@ class ReplyMarkdown(QuietResize, Markdown):
             self._tail_ok = False
             self._staged = None
             self._hidden = False  # (a count of lines at another width means nothing)
+            self._shown_final = 0
         elif self._tail_ok or self._preparing:
             return self._count()
         with paused():
