@@ -56,17 +56,13 @@ class FrameRateScreen(Screen[Any]):
 
     def _compositor_refresh(self) -> None:
         compositor = self._compositor
-        asked = [
-            widget
-            for widget in compositor.visible_widgets
-            if widget._repaint_required and widget.display
-        ]
+        asked = {w for w in compositor.visible_widgets if w._repaint_required and w.display}
+        for widget in asked:
+            # Painted now: the widget would otherwise send its own update, and with
+            # it a frame, once it is next idle.
+            widget._repaint_required = False
         if asked:
-            for widget in asked:
-                # Painted now: the widget would otherwise send its own update, and
-                # with it a frame, once it is next idle.
-                widget._repaint_required = False
-            compositor.update_widgets(set(asked))
+            compositor.update_widgets(asked)
         super()._compositor_refresh()
 
     @property
