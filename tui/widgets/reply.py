@@ -54,6 +54,12 @@ DRAW_SLICE = 0.005
 
 _BULLETS = ("• ", "▪ ", "‣ ", "⭑ ", "◦ ")
 _SPACES = re.compile(r"\s+")
+# A paragraph of plain prose: lines that start with a letter and hold no character
+# Markdown gives a meaning to inside a paragraph (emphasis, code, links, entities,
+# escapes, tables, raw HTML), nor end with a space (two make a line break). Such a
+# paragraph is its words, one space apart; "://" (a link) is ruled out separately.
+_PROSE_LINE = r"[A-Za-z](?:[A-Za-z0-9 ,.;:'\"?!()%/-]*[A-Za-z0-9,.;:'\"?!()%/-])?"
+_PROSE = re.compile(rf"{_PROSE_LINE}(?:\n{_PROSE_LINE})*")
 
 
 def markdown_parser() -> MarkdownIt:
@@ -204,6 +210,11 @@ class _Context:
         return self.style(spec)
 
 
+# A drawn line as kept for later: its segments and its width in cells. A Strip
+# carries seven small caches; a long reply has thousands of lines, and the garbage
+# collector would walk all of those objects again and again.
+_Line = tuple[list[Segment], int]
+
 _WRAP = {"text_wrap": "wrap", "text_overflow": "fold"}
 _NO_WRAP = {"text_wrap": "nowrap", "text_overflow": "fold"}
 
@@ -219,10 +230,11 @@ def _text(
     fill: bool = False,
 ) -> list[Strip]:
     width = max(width, 1)
-    plain = content.plain
     strips: list[Strip] | None = None
-    if wrap and align == "left" and not content.spans and plain.isascii() and plain.isprintable():
-        strips = _plain_strips(plain, width, style)
+    if wrap and align == "left" and _is_plain(content):
+        lines = _plain_lines(content.plain, width, style)
+        if lines is not None:
+            strips = [Strip(*line) for line in lines]
     if strips is None:
         rules: dict[str, Any] = dict(_WRAP if wrap else _NO_WRAP)
         rules["text_align"] = align
@@ -260,15 +272,19 @@ def _breaks(text: str, width: int) -> list[int] | None:
     return breaks
 
 
-def _plain_strips(text: str, width: int, style: Style) -> list[Strip] | None:
+def _plain_lines(text: str, width: int, style: Style) -> list[_Line] | None:
     """What `Content.render_strips` makes of one line of unstyled printable ASCII,
     wrapped at `width` and aligned left, without the machinery it needs for styles,
     wide characters and alignment: most of a reply is such prose, and this draws it
-    several times faster. None if a word is wider than the line (Textual folds it)."""
+    several times faster. None if a word is wider than the line (Textual folds it).
+
+    The segments carry no selection offsets: `render_line` sets every segment's
+    offset as it paints (`Strip.apply_offsets`), replacing any drawn in."""
     breaks = _breaks(text, width)
     if breaks is None:
         return None
-    strips: list[Strip] = []
+    rich = style.rich_style
+    lines: list[_Line] = []
     starts = [0, *breaks]
     ends = [*breaks, len(text)]
     last = len(starts) - 1
@@ -277,9 +293,13 @@ def _plain_strips(text: str, width: int, style: Style) -> list[Strip] | None:
         if index != last:
             piece = piece.rstrip()
         piece = piece[:width]
-        segment = Segment(piece, style.rich_style_with_offset(start, 0))
-        strips.append(Strip([segment], len(piece)))
-    return strips
+        lines.append(([Segment(piece, rich)], len(piece)))
+    return lines
+
+
+def _is_plain(content: Content) -> bool:
+    plain = content.plain
+    return not content.spans and plain.isascii() and plain.isprintable()
 
 
 def _blank(width: int, style: Style) -> Strip:
@@ -521,12 +541,6 @@ def _table(node: _Node, width: int, ctx: _Context) -> _Rendered:
 # ---------------------------------------------------------------- the document
 
 
-# A drawn line as kept for later: its segments and its width in cells. A Strip
-# carries seven small caches; a long reply has thousands of lines, and the garbage
-# collector would walk all of those objects again and again.
-_Line = tuple[list[Segment], int]
-
-
 @dataclass
 class _Part:
     """A drawn block: its lines and margins."""
@@ -552,13 +566,21 @@ class _Block:
 
     def render(self, width: int, ctx: _Context, key: object) -> list[_Part]:
         if self.key != key:
-            self.rendered = []
-            for node in self.nodes:
-                drawn = _render(node, width, ctx)
-                lines = [(list(line), line.cell_length) for line in drawn.lines]
-                self.rendered.append(_Part(lines, drawn.top, drawn.bottom))
+            self.rendered = [_draw_node(node, width, ctx) for node in self.nodes]
             self.key = key
         return self.rendered
+
+
+def _draw_node(node: _Node, width: int, ctx: _Context) -> _Part:
+    """A top-level block drawn as lines. A paragraph of plain prose (most of a reply)
+    goes straight to lines, as `_render` would draw it, without strips between."""
+    inline = node.inline
+    if node.kind == "paragraph" and inline is not None and _is_plain(inline):
+        lines = _plain_lines(inline.plain, max(width, 1), ctx.base)
+        if lines is not None:
+            return _Part(lines, 0, 1)
+    drawn = _render(node, width, ctx)
+    return _Part([(list(line), line.cell_length) for line in drawn.lines], drawn.top, drawn.bottom)
 
 
 @dataclass
@@ -623,6 +645,11 @@ class _Document:
         Returns whether all of it is parsed."""
         if self.tail_parsed:
             return True
+        self._seal_prose()
+        if not self.tail:
+            self.tail_parsed = True
+            self.tail_blocks = []
+            return True
         if limit is not None and len(self.tail) > 2 * limit:
             cut = self.tail.find("\n\n", limit)
             if cut != -1 and self._seal(_top_level(self.parser.parse(self.tail[: cut + 2]))):
@@ -633,6 +660,26 @@ class _Document:
             groups = groups[-1:]
         self.tail_blocks = [_Block.parse(tokens) for _, tokens in groups]
         return True
+
+    def _seal_prose(self) -> None:
+        """Make the paragraphs of plain prose at the start of the tail final, without
+        markdown-it: the tail starts a block, a blank line ends a paragraph, and
+        nothing after can change one (markdown-it parses ten times slower, and most
+        of a reply is prose)."""
+        tail = self.tail
+        start = 0
+        while (end := tail.find("\n\n", start)) != -1:
+            chunk = tail[start:end]
+            if "://" in chunk or not _PROSE.fullmatch(chunk):
+                break
+            self.blocks.append(
+                _Block([_Node("paragraph", inline=Content(" ".join(chunk.split())))])
+            )
+            start = end + 2
+            while tail.startswith("\n", start):
+                start += 1
+        if start:
+            self.tail = tail[start:]
 
     def _seal(self, groups: list[tuple[int, list[Token]]]) -> bool:
         """Make every block but the last of `groups` (parsed from the start of the

@@ -4,6 +4,7 @@ the same as the whole text, and text stays literal."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
@@ -189,14 +190,16 @@ async def test_file_names_are_not_links_and_urls_are() -> None:
 
 
 def test_plain_prose_is_drawn_as_textual_draws_it() -> None:
-    """Unstyled ASCII lines take a shorter way to their strips (`_plain_strips`);
-    they come out as Textual's own wrapping makes them, breaks, offsets and all."""
+    """Unstyled ASCII lines take a shorter way to their lines (`_plain_lines`); once
+    painted (which sets every segment's selection offset), they are what Textual's
+    own wrapping makes, breaks, offsets and all."""
     from textual.color import Color
     from textual.content import Content
+    from textual.strip import Strip
     from textual.style import Style
     from textual.visual import RenderOptions
 
-    from tui.widgets.reply import _plain_strips
+    from tui.widgets.reply import _plain_lines
 
     style = Style(background=Color.parse("#102030"), foreground=Color.parse("#e0e0e0"))
     options = RenderOptions(
@@ -210,12 +213,134 @@ def test_plain_prose_is_drawn_as_textual_draws_it() -> None:
     for _ in range(300):
         words = [rnd.choice(("a", "word", "longer", "x" * 9)) for _ in range(rnd.randint(1, 120))]
         cases.append((" ".join(words) + " " * rnd.randint(0, 3), rnd.randint(10, 120)))
+
+    def painted(strips: list[Strip]) -> list[tuple[list[object], int]]:
+        return [(list(s.apply_offsets(0, y)), s.cell_length) for y, s in enumerate(strips)]
+
     for text, width in cases:
-        ours = _plain_strips(text, width, style)
+        ours = _plain_lines(text, width, style)
         if ours is None:  # left to Textual: only for a word wider than the line
             assert len(text) - len(text.lstrip(" ")) + max(map(len, text.split())) > width
             continue
         theirs = Content(text).render_strips(width, None, style, options)
-        assert [(list(s), s.cell_length) for s in ours] == [
-            (list(s), s.cell_length) for s in theirs
-        ], (text, width)
+        assert painted([Strip(*line) for line in ours]) == painted(theirs), (text, width)
+
+
+def test_plain_paragraphs_skip_strips_and_draw_the_same() -> None:
+    """A top-level paragraph of plain prose goes straight to lines (`_draw_node`);
+    they are the lines, styles and margins the general drawing (`_render`) makes.
+    Paragraphs with styles or wide characters take the general way."""
+    from textual.color import Color
+    from textual.style import Style
+
+    from tui.widgets.reply import _Context, _Document, _draw_node, _render
+
+    ctx = _Context(
+        Style(background=Color.parse("#102030"), foreground=Color.parse("#eee")), True, False
+    )
+    rnd = random.Random(5)
+    words = ("a", "word", "longer", "x" * 9, "it's", "(paren)", "1.5")
+    source = "\n\n".join(
+        " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 60))) for _ in range(40)
+    )
+    source += "\n\nWith *emphasis* here.\n\nWide 字 text.\n\n" + "y" * 50
+    document = _Document()
+    document.set(source)
+    nodes = [node for block in document.blocks for node in block.nodes]
+    assert len(nodes) == 43
+    for width in (8, 23, 61):
+        for node in nodes:
+            drawn = _render(node, width, ctx)
+            general = ([(list(s), s.cell_length) for s in drawn.lines], drawn.top, drawn.bottom)
+            part = _draw_node(node, width, ctx)
+            assert (part.lines, part.top, part.bottom) == general, (node.inline, width)
+
+
+def _tree_of(blocks: list[object]) -> list[object]:
+    """The node trees of a document's blocks, as comparable values."""
+
+    def node(n: object) -> object:
+        inline = n.inline  # type: ignore[attr-defined]
+        text = None if inline is None else (inline.plain, [tuple(s) for s in inline.spans])
+        fields = (n.kind, n.level, n.code, n.lang, n.bullet, n.ordered)  # type: ignore[attr-defined]
+        return (*fields, text, [node(c) for c in n.children])  # type: ignore[attr-defined]
+
+    return [[node(n) for n in block.nodes] for block in blocks]  # type: ignore[attr-defined]
+
+
+def test_prose_paragraphs_skip_markdown_it_and_parse_the_same(monkeypatch: Any) -> None:
+    """Paragraphs of plain prose at the start of the streamed text are made final
+    without markdown-it (`_Document._seal_prose`). Streamed in random pieces, random
+    documents of prose mixed with Markdown (and with prose that only looks plain:
+    links, line breaks, setext underlines, indented lines) parse to the trees that
+    markdown-it gives the whole text, and plain prose never reaches markdown-it."""
+    import tui.widgets.reply as reply
+
+    verdicts: list[bool] = []
+    prose = reply._PROSE
+
+    class Counted:
+        def fullmatch(self, text: str) -> object:
+            found = prose.fullmatch(text)
+            verdicts.append(found is not None)
+            return found
+
+    monkeypatch.setattr(reply, "_PROSE", Counted())
+    words = ["alpha", "Bravo", "it's", "(paren)", "1.5", "50%", "and/or", "wait!", "why?", "x-y"]
+    specials = [
+        "**bold**", "`code`", "_under_", "~~gone~~", "[link](u)", "&amp;", "a\\*b", "<b>",
+        "https://example.com", "mailto:a@b.c", "a|b", "snake_case",
+    ]  # fmt: skip
+    starts = ["- ", "1. ", "# ", "> ", "    ", "   ", "```\n", "| ", "2) ", "***\n"]
+    rnd = random.Random(11)
+
+    def line() -> str:
+        parts = [rnd.choice(words) for _ in range(rnd.randint(1, 12))]
+        roll = rnd.random()
+        if roll < 0.1:
+            parts.insert(rnd.randint(1, len(parts)), rnd.choice(specials))
+        text = " ".join(parts)
+        if roll < 0.1:
+            pass
+        elif roll < 0.15:
+            text = rnd.choice(starts) + text
+        elif roll < 0.18:
+            text += rnd.choice(("  ", " ", "\n===", "\n---"))
+        return text
+
+    def document() -> str:
+        paragraphs = ["\n".join(line() for _ in range(rnd.randint(1, 5))) for _ in range(12)]
+        return "".join(p + rnd.choice(("\n\n", "\n\n\n", "\n")) for p in paragraphs)
+
+    for _ in range(300):
+        source = document()
+        whole = reply._Document()
+        whole.set(source)
+        streamed = reply._Document()
+        at = 0
+        while at < len(source):
+            step = rnd.randint(1, 200)
+            streamed.append(source[at : at + step])
+            streamed.parse_tail(limit=rnd.choice((None, 40, 400)))
+            at += step
+        streamed.finish()
+        assert _tree_of(streamed.blocks) == _tree_of(whole.blocks), source
+    # Both ways were taken, many times.
+    assert verdicts.count(True) > 200 and verdicts.count(False) > 200
+
+    parsed: list[str] = []
+    document = reply._Document()
+    parse = document.parser.parse
+    monkeypatch.setattr(
+        document.parser, "parse", lambda text, env=None: parsed.append(text) or parse(text, env)
+    )
+    prose_text = "\n\n".join(
+        "\n".join(
+            f"Line {i} of paragraph {p}: words, (some) punctuation; 50% and/or more!"
+            for i in range(3)
+        )
+        for p in range(6)
+    )
+    document.append(prose_text + "\n\n")
+    document.parse_tail()
+    assert len(document.blocks) == 6 and parsed == []
