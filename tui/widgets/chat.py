@@ -99,8 +99,12 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
     PAGE_SCREENS: ClassVar[float] = 3
     # At most this often (seconds) is streamed text written to the widgets...
     SYNC_INTERVAL: ClassVar[float] = 1 / 20
-    # ... and less often when frames take longer than this share of the time.
-    SYNC_SHARE: ClassVar[float] = 0.15
+    # ... and less often when frames take longer than this share of the time. At a
+    # reading pace a write and its frame take a few milliseconds, so writes keep
+    # close to `SYNC_INTERVAL` (15–16 a second at 30–50 tokens a second, against
+    # 16–18 with 0.15); a flood of text makes every frame paint a screenful of new
+    # rows, and then writes space out (the engine reads the reply on this thread).
+    SYNC_SHARE: ClassVar[float] = 0.1
     # While keys are typed into the tab's prompt (until this long, in seconds, after
     # the last one), streamed text waits, at most this long at a time.
     TYPING_WINDOW: ClassVar[float] = 0.3
