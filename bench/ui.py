@@ -110,21 +110,25 @@ def turn_done(tab: Any, turns: int) -> Callable[[], bool]:
     return lambda: chat.turn_count >= turns and not tab.running and chat.is_idle
 
 
-async def send(app: Any, tab: Any, text: str) -> float:
+async def send(app: Any, tab: Any, text: str, frames: Frames | None = None) -> float:
     """Type ``text`` into ``tab``'s prompt at once and press enter; returns when
-    enter was sent."""
+    enter was sent. Given ``frames``, enter waits for the frame that shows the typed
+    text, as it would for a user: painting the prompt is not part of sending it."""
     prompt = tab.pane.prompt
     prompt.focus()
     prompt.load_text(text)
     prompt.move_cursor(prompt.document.end)
-    await asyncio.sleep(0)
+    if frames is None:
+        await asyncio.sleep(0)
+    else:
+        await frames.until(lambda: prompt.text == text)
     return press(app, "enter")
 
 
 async def run_turn(app: Any, frames: Frames, tab: Any, text: str) -> tuple[float, float]:
     """Send a prompt; (sent, first frame showing the finished turn)."""
     turns = tab.pane.chat.turn_count + 1
-    sent = await send(app, tab, text)
+    sent = await send(app, tab, text, frames)
     await until(lambda: tab.running or tab.pane.chat.turn_count >= turns, what="the turn to start")
     painted = await frames.until(turn_done(tab, turns))
     return sent, painted
