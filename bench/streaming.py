@@ -111,8 +111,9 @@ async def app(reps: int, cwd: str, db: str) -> list[float]:
 def row3(ctx: Context) -> list[Figure]:
     # Rounds of all three, one after the other: the machine's speed drifts over a
     # run, and a ratio of two blocks measured minutes apart would carry the drift.
-    # Single replies vary by a fifth either way here, hence ten of each.
-    rounds, reps = ctx.reps(5, 1), ctx.reps(2, 1)
+    # Single replies vary by a fifth either way here, and with ten of each the ratio
+    # still moved by 0.1 from run to run; hence sixteen.
+    rounds, reps = ctx.reps(8, 1), ctx.reps(2, 1)
     cwd = str(ctx.workdir)
     samples: dict[str, list[float]] = {"bare": [], "engine": [], "app": []}
     for _ in range(rounds):
