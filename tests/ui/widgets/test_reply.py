@@ -12,7 +12,7 @@ from textual.widgets import Markdown
 from widget_helpers import CSS_PATHS, line_colours
 
 from tui.agent.turns import Turn
-from tui.widgets.reply import FENCE_MAX_ROWS, ReplyMarkdown, markdown_parser
+from tui.widgets.reply import FENCE_MAX_ROWS, ReplyMarkdown, _Block, _Node, markdown_parser
 from tui.widgets.turn_view import TurnRecord, TurnView
 
 SAMPLE = """\
@@ -256,16 +256,16 @@ def test_plain_paragraphs_skip_strips_and_draw_the_same() -> None:
             assert (part.lines, part.top, part.bottom) == general, (node.inline, width)
 
 
-def _tree_of(blocks: list[object]) -> list[object]:
+def _tree_of(blocks: list[_Block]) -> list[object]:
     """The node trees of a document's blocks, as comparable values."""
 
-    def node(n: object) -> object:
-        inline = n.inline  # type: ignore[attr-defined]
+    def node(n: _Node) -> object:
+        inline = n.inline
         text = None if inline is None else (inline.plain, [tuple(s) for s in inline.spans])
-        fields = (n.kind, n.level, n.code, n.lang, n.bullet, n.ordered)  # type: ignore[attr-defined]
-        return (*fields, text, [node(c) for c in n.children])  # type: ignore[attr-defined]
+        fields = (n.kind, n.level, n.code, n.lang, n.bullet, n.ordered)
+        return (*fields, text, [node(c) for c in n.children])
 
-    return [[node(n) for n in block.nodes] for block in blocks]  # type: ignore[attr-defined]
+    return [[node(n) for n in block.nodes] for block in blocks]
 
 
 def test_prose_paragraphs_skip_markdown_it_and_parse_the_same(monkeypatch: Any) -> None:
@@ -297,14 +297,12 @@ def test_prose_paragraphs_skip_markdown_it_and_parse_the_same(monkeypatch: Any) 
     def line() -> str:
         parts = [rnd.choice(words) for _ in range(rnd.randint(1, 12))]
         roll = rnd.random()
-        if roll < 0.1:
+        if roll < 0.1:  # Markdown inside the line
             parts.insert(rnd.randint(1, len(parts)), rnd.choice(specials))
         text = " ".join(parts)
-        if roll < 0.1:
-            pass
-        elif roll < 0.15:
+        if 0.1 <= roll < 0.15:  # a line that starts a block
             text = rnd.choice(starts) + text
-        elif roll < 0.18:
+        elif 0.15 <= roll < 0.18:  # a line break, or an underline below the line
             text += rnd.choice(("  ", " ", "\n===", "\n---"))
         return text
 
