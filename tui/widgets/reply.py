@@ -13,7 +13,9 @@ highlighted the same way, tables); raw HTML is off, so text is shown as written.
 Streaming appends to the source (`write`). Blocks before the last one are final
 (nothing after a block that another one follows can change it), so only new text
 is parsed and only the open block at the end is drawn again; `prepare` does that
-work in slices, between which the app handles keys and the engine reads on.
+work in slices, between which the app handles keys and the engine reads on. A
+paragraph of plain prose (most of a reply) skips markdown-it and Textual's text
+layout: it is its words, wrapped (`_seal_prose`, `_plain_lines`).
 """
 
 from __future__ import annotations
