@@ -16,6 +16,11 @@ moves. Textual paints them in that frame, but the widgets have also asked for a
 repaint of their own, and get it in a second frame that shows nothing new: while a
 reply streams, every write cost two frames. Here the first frame takes those
 requests.
+
+A layout can also show or hide a scrollbar (a transcript's first overflow). Textual
+notices that while laying out, paints the frame without the change and lays out
+again a frame later, painting the whole transcript twice. Here the frame lays out
+again at once, as a browser does, and paints once.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import asyncio
 import time
 from typing import Any
 
+from textual.geometry import Size
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import EventTargetGone, Timer
+from textual.widget import Widget
 
 __all__ = ["FrameRateScreen", "FrameTimer"]
 
@@ -51,10 +58,57 @@ class FrameTimer(Timer):
 
 
 class FrameRateScreen(Screen[Any]):
-    """A screen whose frames run from a `FrameTimer`, and take the repaints their own
-    layout asked for."""
+    """A screen whose frames run from a `FrameTimer`, take the repaints their own
+    layout asked for, and lay out again before painting when that layout showed or
+    hid a scrollbar."""
+
+    _laying_out = False
+    _relayout = False
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        self._laying_out = True
+        try:
+            super()._refresh_layout(size, scroll)
+        finally:
+            self._laying_out = False
+        if self._relayout:
+            # The pass stopped short of painting (`_compositor_refresh`): once more,
+            # painting this time.
+            self._relayout = False
+            super()._refresh_layout(size)
+
+    def _scrollbars_changed(self) -> list[Widget]:
+        """Laid-out widgets whose scrollbars the layout just showed or hid: they are
+        placed as they were, and have asked for another layout."""
+        placed = self._compositor.visible_widgets
+        return [
+            widget
+            for widget in placed
+            if widget._layout_required
+            and widget.is_scrollable
+            and (
+                widget.show_vertical_scrollbar != (widget._vertical_scrollbar in placed)
+                or widget.show_horizontal_scrollbar != (widget._horizontal_scrollbar in placed)
+            )
+        ]
 
     def _compositor_refresh(self) -> None:
+        if self._laying_out:
+            changed = self._scrollbars_changed()
+            if changed:
+                for widget in changed:
+                    # Laid out again at once, instead of by a Layout message and a
+                    # frame of its own: what `Widget._check_refresh` does first.
+                    widget._layout_required = False
+                    for ancestor in widget.ancestors:
+                        if not isinstance(ancestor, Widget):
+                            break
+                        ancestor._clear_arrangement_cache()
+                        ancestor._layout_updates += 1
+                        if not ancestor.styles.auto_dimensions:
+                            break
+                self._relayout = True
+                return
         compositor = self._compositor
         asked = {w for w in compositor.visible_widgets if w._repaint_required and w.display}
         for widget in asked:

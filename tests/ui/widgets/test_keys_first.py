@@ -1,6 +1,7 @@
 """Keys go first: sliced drawing steps aside while a key is on its way to the screen,
 and a frame follows a long one as soon as the frame rate allows, painting what its
-own layout changed."""
+own layout changed, and laying out again first when that layout showed or hid a
+scrollbar."""
 
 from __future__ import annotations
 
@@ -256,3 +257,43 @@ async def test_a_layout_frame_paints_the_scrollbar_it_moved_and_no_frame_follows
     # Textual paints the moved thumb with the text, then again in a frame of its own.
     assert await _frames_of_a_growing_log(PlainFollowing) == [True, False]
     assert await _frames_of_a_growing_log(Following) == [True]
+
+
+async def _frames_of_a_resized_log(
+    screen: type[Screen[Any]], before: int, after: int
+) -> list[tuple[bool, int]]:
+    """For each frame after a log that follows its end goes from `before` lines to
+    `after` (in a view six rows high): whether the frame has the log's scrollbar in
+    it, and the log's scroll offset then."""
+    app = FrameApp(screen)
+    async with app.run_test(size=(40, 6)) as pilot:
+        log = app.screen.query_one(VerticalScroll)
+        log.anchor()
+        body = log.query_one(Static)
+        body.update("\n".join(["line"] * before))
+        await pilot.pause(0.3)
+        frames: list[tuple[bool, int]] = []
+        display = app._display
+
+        def on_display(shown: Screen[Any], renderable: Any) -> None:
+            display(shown, renderable)
+            if renderable is not None:
+                bar = log._vertical_scrollbar
+                frames.append((bar in shown._compositor.visible_widgets, round(log.scroll_y)))
+
+        app._display = on_display  # type: ignore[method-assign]
+        body.update("\n".join(["line"] * after))
+        await pilot.pause(0.3)
+        assert log.show_vertical_scrollbar == (after > 6)
+        return frames
+
+
+async def test_a_layout_that_shows_or_hides_a_scrollbar_lays_out_again_before_painting() -> None:
+    # Textual paints the log without the change to its scrollbar, then lays out again
+    # and paints it once more a frame later (and the scrollbar again after that).
+    plain = await _frames_of_a_resized_log(PlainFollowing, 1, 40)
+    assert plain[:2] == [(False, 34), (True, 34)]
+    assert await _frames_of_a_resized_log(Following, 1, 40) == [(True, 34)]
+    plain = await _frames_of_a_resized_log(PlainFollowing, 40, 2)
+    assert plain[:2] == [(True, 0), (False, 0)]
+    assert await _frames_of_a_resized_log(Following, 40, 2) == [(False, 0)]
