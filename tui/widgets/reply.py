@@ -14,8 +14,9 @@ Streaming appends to the source (`write`). Blocks before the last one are final
 (nothing after a block that another one follows can change it), so only new text
 is parsed and only the open block at the end is drawn again; `prepare` does that
 work in slices, between which the app handles keys and the engine reads on. A
-paragraph of plain prose (most of a reply) skips markdown-it and Textual's text
-layout: it is its words, wrapped (`_seal_prose`, `_plain_lines`).
+paragraph of plain prose (most of a reply), final or still open, skips markdown-it
+and Textual's text layout: it is its words, wrapped (`_prose_paragraph`,
+`_plain_lines`).
 """
 
 from __future__ import annotations
@@ -609,6 +610,14 @@ def _assemble(
     return previous
 
 
+def _prose_paragraph(text: str) -> _Block | None:
+    """`text` as a paragraph block if it is plain prose (see `_PROSE`): its words,
+    one space apart."""
+    if "://" in text or not _PROSE.fullmatch(text):
+        return None
+    return _Block([_Node("paragraph", inline=Content(" ".join(text.split())))])
+
+
 class _Document:
     """A Markdown source as final blocks, and the source of the open block at its end
     (with the blocks it parses to right now)."""
@@ -652,6 +661,12 @@ class _Document:
             self.tail_parsed = True
             self.tail_blocks = []
             return True
+        if (paragraph := _prose_paragraph(self.tail.rstrip(" \n"))) is not None:
+            # The open paragraph as markdown-it would read it at the end of the text:
+            # trailing spaces and line ends break nothing there.
+            self.tail_parsed = True
+            self.tail_blocks = [paragraph]
+            return True
         if limit is not None and len(self.tail) > 2 * limit:
             cut = self.tail.find("\n\n", limit)
             if cut != -1 and self._seal(_top_level(self.parser.parse(self.tail[: cut + 2]))):
@@ -671,12 +686,10 @@ class _Document:
         tail = self.tail
         start = 0
         while (end := tail.find("\n\n", start)) != -1:
-            chunk = tail[start:end]
-            if "://" in chunk or not _PROSE.fullmatch(chunk):
+            paragraph = _prose_paragraph(tail[start:end])
+            if paragraph is None:
                 break
-            self.blocks.append(
-                _Block([_Node("paragraph", inline=Content(" ".join(chunk.split())))])
-            )
+            self.blocks.append(paragraph)
             start = end + 2
             while tail.startswith("\n", start):
                 start += 1

@@ -503,7 +503,10 @@ class TurnView(QuietResize, Vertical):
             for slot in self._slots:
                 if isinstance(slot.widget, ReplyMarkdown):
                     slot.widget.finish()
-            self.remove_class("-live")
+            # No rule of a descendant depends on the class: restyling them all (what
+            # `remove_class` does) would take milliseconds for a long reply.
+            self.set_class(False, "-live", update=False)
+            restyle_alone(self)
         self.set_class(self.record.turn.interrupted, "-interrupted")
         self.refresh_footer()
         return shown

@@ -270,10 +270,12 @@ def _tree_of(blocks: list[_Block]) -> list[object]:
 
 def test_prose_paragraphs_skip_markdown_it_and_parse_the_same(monkeypatch: Any) -> None:
     """Paragraphs of plain prose at the start of the streamed text are made final
-    without markdown-it (`_Document._seal_prose`). Streamed in random pieces, random
-    documents of prose mixed with Markdown (and with prose that only looks plain:
-    links, line breaks, setext underlines, indented lines) parse to the trees that
-    markdown-it gives the whole text, and plain prose never reaches markdown-it."""
+    without markdown-it (`_Document._seal_prose`), and an open one at its end is
+    read without it too. Streamed in random pieces, random documents of prose mixed
+    with Markdown (and with prose that only looks plain: links, line breaks, setext
+    underlines, indented lines) parse, at every step and at the end, to the trees
+    that markdown-it gives the text so far, and plain prose never reaches
+    markdown-it."""
     import tui.widgets.reply as reply
 
     verdicts: list[bool] = []
@@ -310,19 +312,25 @@ def test_prose_paragraphs_skip_markdown_it_and_parse_the_same(monkeypatch: Any) 
         paragraphs = ["\n".join(line() for _ in range(rnd.randint(1, 5))) for _ in range(12)]
         return "".join(p + rnd.choice(("\n\n", "\n\n\n", "\n")) for p in paragraphs)
 
+    def parsed_whole(text: str) -> list[object]:
+        whole = reply._Document()
+        whole.set(text)
+        return _tree_of(whole.blocks)
+
     for _ in range(300):
         source = document()
-        whole = reply._Document()
-        whole.set(source)
         streamed = reply._Document()
         at = 0
         while at < len(source):
             step = rnd.randint(1, 200)
             streamed.append(source[at : at + step])
-            streamed.parse_tail(limit=rnd.choice((None, 40, 400)))
             at += step
+            if streamed.parse_tail(limit=rnd.choice((None, 40, 400))):
+                # What is shown meanwhile: the whole text so far, as markdown-it reads it.
+                shown = _tree_of(streamed.blocks + streamed.tail_blocks)
+                assert shown == parsed_whole(source[:at]), source[:at]
         streamed.finish()
-        assert _tree_of(streamed.blocks) == _tree_of(whole.blocks), source
+        assert _tree_of(streamed.blocks) == parsed_whole(source), source
     # Both ways were taken, many times.
     assert verdicts.count(True) > 200 and verdicts.count(False) > 200
 
@@ -339,6 +347,8 @@ def test_prose_paragraphs_skip_markdown_it_and_parse_the_same(monkeypatch: Any) 
         )
         for p in range(6)
     )
-    document.append(prose_text + "\n\n")
-    document.parse_tail()
+    for at in range(0, len(prose_text), 7):  # the open paragraph too, as it grows
+        document.append(prose_text[at : at + 7])
+        document.parse_tail()
+    document.finish()
     assert len(document.blocks) == 6 and parsed == []
