@@ -33,8 +33,9 @@ from tui.agent.turns import tool_result_text
 _INTERRUPTED_REASONS = frozenset({"aborted_streaming", "aborted_tools"})
 
 # Seconds streamed text may wait for more to join it. The transcript shows text at
-# most every 50 ms, so this is not seen.
-TEXT_HOLD = 0.01
+# most every 50 ms, so half that is not seen; and a fast reply is then 40 events a
+# second, not 100, each of which its consumer (the app's message queue) handles.
+TEXT_HOLD = 0.025
 
 
 class Translator:
