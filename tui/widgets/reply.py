@@ -760,6 +760,8 @@ class ReplyMarkdown(QuietResize, Markdown):
         # How many of the final blocks' lines were there when text was last shown:
         # those rows look the same since (see `_show`).
         self._shown_final = 0
+        # While a frame paints rows of this reply (`render_lines`).
+        self._painting = False
 
     # -- a Markdown to the app, a leaf to the layout
 
@@ -937,9 +939,19 @@ class ReplyMarkdown(QuietResize, Markdown):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self._height(width)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The lines are brought up to date once for all the rows a frame paints.
+        self._height(self.content_size.width, paint=True)
+        self._painting = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
+
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
-        self._height(width, paint=True)
+        if not self._painting:
+            self._height(width, paint=True)
         line = self._line(y) if y >= 0 else None
         if line is None:
             return Strip.blank(width, self.visual_style.rich_style)
