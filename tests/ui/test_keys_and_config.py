@@ -160,3 +160,28 @@ def test_importing_the_app_does_not_import_the_sdk() -> None:
         "assert 'claude_agent_sdk' not in sys.modules, 'the SDK is on the start-up path'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+async def test_switching_tabs_moves_the_focus_straight_to_the_new_prompt(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """The hidden tab's focused widget does not hand the focus to a neighbour first
+    (which would rebuild the footer for that neighbour's keys, and repaint the whole
+    screen once more)."""
+    app = make_app(db_path, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: len(app.tabs) == 2, what="two tabs")
+        focused: list[object] = []
+
+        def seen(widget: object) -> None:
+            focused.append(widget)
+
+        app.watch(app.main, "focused", seen, init=False)
+        for expected in (app.tabs[0], app.tabs[1], app.tabs[0]):
+            focused.clear()
+            await pilot.press("ctrl+pagedown")
+            await wait_for(pilot, lambda e=expected: app.focused is e.pane.prompt, what="focus")
+            await pilot.pause(0.2)
+            assert focused == [expected.pane.prompt]
