@@ -185,3 +185,7 @@ async def test_switching_tabs_moves_the_focus_straight_to_the_new_prompt(
             await wait_for(pilot, lambda e=expected: app.focused is e.pane.prompt, what="focus")
             await pilot.pause(0.2)
             assert focused == [expected.pane.prompt]
+        # A closed tab's prompt gives the focus up as it goes.
+        await pilot.press("ctrl+w")
+        await wait_for(pilot, lambda: len(app.tabs) == 1, what="one tab")
+        await wait_for(pilot, lambda: app.focused is app.tabs[0].pane.prompt, what="focus")

@@ -169,3 +169,23 @@ class MainScreen(FrameRateScreen):
     def on_screen_resume(self) -> None:
         app: AgentTuiApp = self.app  # type: ignore[assignment]
         app.call_later(app.pump_permissions)
+
+    def _reset_focus(self, widget: Widget, avoiding: list[Widget] | None = None) -> None:
+        # A tab's pane hides only as another tab's pane shows, and the app then gives
+        # the focus to that tab's prompt (`AgentTuiApp._activate`). Textual moves the
+        # focus of a widget that hides to a neighbour, and that often came first: the
+        # hide is seen in the next frame, while the new tab's transcript was still
+        # being read. The footer was rebuilt for the neighbour's keys, the hidden
+        # transcript restyled, and a forked tab showed up to twice as late. So a
+        # widget in a hidden pane keeps the focus until the app moves it; one that is
+        # being removed (`avoiding`) gives it up as usual.
+        if avoiding is None and _in_hidden_pane(widget):
+            return
+        super()._reset_focus(widget, avoiding)
+
+
+def _in_hidden_pane(widget: Widget) -> bool:
+    for node in widget.ancestors_with_self:
+        if isinstance(node, SessionPane):
+            return not node.display
+    return False

@@ -60,7 +60,6 @@ from tui.agent.events import (
 )
 from tui.agent.turns import TextPart, ThinkingPart, ToolCall, Turn
 from tui.widgets.keys_first import gate, step_aside
-from tui.widgets.pane_focus import hide_keeping_focus
 from tui.widgets.resizing import QuietResize
 from tui.widgets.turn_view import (
     Note,
@@ -1022,9 +1021,6 @@ class ChatView(QuietResize, VerticalScroll, can_focus=True):
     def watch_has_focus(self, has_focus: bool) -> None:
         # Only the transcript's own rules depend on its focus (a tint).
         restyle_alone(self)
-
-    def _on_hide(self, event: events.Hide) -> None:
-        hide_keeping_focus(self, event)  # the app moves it (see `tui.widgets.pane_focus`)
 
     def on_focus(self) -> None:
         if self.cursor is None and self._records:

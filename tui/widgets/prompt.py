@@ -16,8 +16,6 @@ from textual.dom import NoScreen
 from textual.message import Message
 from textual.widgets import TextArea
 
-from tui.widgets.pane_focus import hide_keeping_focus
-
 PLACEHOLDER = "Ask Claude…  (enter sends · ctrl+j new line · ↑ earlier prompts)"
 DEMO_PLACEHOLDER = (
     "Demo: try  hello · markdown · slow 5 · tool notes.txt · error 500  (enter sends)"
@@ -92,10 +90,6 @@ class PromptInput(TextArea):
         # False while the pane has no tab yet (start-up): enter holds the prompt.
         self.sendable = True
         self.held: list[str] = []
-
-    async def _on_hide(self, event: events.Hide) -> None:  # type: ignore[override]  # as TextArea's
-        hide_keeping_focus(self, event)  # the app moves it (see `tui.widgets.pane_focus`)
-        self._end_mouse_selection()  # what TextArea does as it hides
 
     def on_unmount(self) -> None:
         # TextArea subscribes to the screen's selection signal on mount and never
