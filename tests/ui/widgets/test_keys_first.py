@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 from textual import events
@@ -218,53 +219,12 @@ class PlainFollowing(Screen[None]):
     compose = Following.compose
 
 
-async def _frames_of_a_growing_log(screen: type[Screen[Any]]) -> list[bool]:
-    """For each frame after a log that follows its end grows: whether its scrollbar
-    was painted in it (rendered since the frame before)."""
-    app = FrameApp(screen)
-    async with app.run_test(size=(40, 6)) as pilot:
-        log = app.screen.query_one(VerticalScroll)
-        log.anchor()
-        body = log.query_one(Static)
-        body.update("\n".join(["line"] * 20))
-        await pilot.pause(0.2)  # the scrollbar is shown
-        bar = log.vertical_scrollbar
-        frames: list[bool] = []
-        rendered = False
-        display, render = app._display, bar.render
-
-        def on_display(screen: Screen[Any], renderable: Any) -> None:
-            nonlocal rendered
-            display(screen, renderable)
-            if renderable is not None:
-                frames.append(rendered)
-                rendered = False
-
-        def on_render() -> Any:
-            nonlocal rendered
-            rendered = True
-            return render()
-
-        app._display = on_display  # type: ignore[method-assign]
-        bar.render = on_render  # type: ignore[method-assign]
-        body.update("\n".join(["line"] * 40))
-        await pilot.pause(0.3)
-        assert log.scroll_y == log.max_scroll_y > 0
-        return frames
-
-
-async def test_a_layout_frame_paints_the_scrollbar_it_moved_and_no_frame_follows() -> None:
-    # Textual paints the moved thumb with the text, then again in a frame of its own.
-    assert await _frames_of_a_growing_log(PlainFollowing) == [True, False]
-    assert await _frames_of_a_growing_log(Following) == [True]
-
-
-async def _frames_of_a_resized_log(
-    screen: type[Screen[Any]], before: int, after: int
-) -> list[tuple[bool, int]]:
+async def _frames_of_a_log(
+    screen: type[Screen[Any]], before: int, after: int, probe: Callable[[VerticalScroll], Any]
+) -> list[Any]:
     """For each frame after a log that follows its end goes from `before` lines to
-    `after` (in a view six rows high): whether the frame has the log's scrollbar in
-    it, and the log's scroll offset then."""
+    `after` (in a view six rows high): what `probe(log)` (called once the log shows
+    its `before` lines) returns to note about that frame."""
     app = FrameApp(screen)
     async with app.run_test(size=(40, 6)) as pilot:
         log = app.screen.query_one(VerticalScroll)
@@ -272,28 +232,64 @@ async def _frames_of_a_resized_log(
         body = log.query_one(Static)
         body.update("\n".join(["line"] * before))
         await pilot.pause(0.3)
-        frames: list[tuple[bool, int]] = []
+        note = probe(log)
+        frames: list[Any] = []
         display = app._display
 
         def on_display(shown: Screen[Any], renderable: Any) -> None:
             display(shown, renderable)
             if renderable is not None:
-                bar = log._vertical_scrollbar
-                frames.append((bar in shown._compositor.visible_widgets, round(log.scroll_y)))
+                frames.append(note())
 
         app._display = on_display  # type: ignore[method-assign]
         body.update("\n".join(["line"] * after))
         await pilot.pause(0.3)
         assert log.show_vertical_scrollbar == (after > 6)
+        if after > before:
+            assert log.scroll_y == log.max_scroll_y > 0
         return frames
+
+
+def _scrollbar_rendered(log: VerticalScroll) -> Callable[[], bool]:
+    """Whether the log's scrollbar was rendered since the frame before."""
+    bar = log.vertical_scrollbar
+    render = bar.render
+    rendered = False
+
+    def on_render() -> Any:
+        nonlocal rendered
+        rendered = True
+        return render()
+
+    def note() -> bool:
+        nonlocal rendered
+        seen, rendered = rendered, False
+        return seen
+
+    bar.render = on_render  # type: ignore[method-assign]
+    return note
+
+
+def _scrollbar_placed(log: VerticalScroll) -> Callable[[], tuple[bool, int]]:
+    """Whether the frame has the log's scrollbar in it, and the log's offset then."""
+    return lambda: (
+        log._vertical_scrollbar in log.screen._compositor.visible_widgets,
+        round(log.scroll_y),
+    )
+
+
+async def test_a_layout_frame_paints_the_scrollbar_it_moved_and_no_frame_follows() -> None:
+    # Textual paints the moved thumb with the text, then again in a frame of its own.
+    assert await _frames_of_a_log(PlainFollowing, 20, 40, _scrollbar_rendered) == [True, False]
+    assert await _frames_of_a_log(Following, 20, 40, _scrollbar_rendered) == [True]
 
 
 async def test_a_layout_that_shows_or_hides_a_scrollbar_lays_out_again_before_painting() -> None:
     # Textual paints the log without the change to its scrollbar, then lays out again
     # and paints it once more a frame later (and the scrollbar again after that).
-    plain = await _frames_of_a_resized_log(PlainFollowing, 1, 40)
+    plain = await _frames_of_a_log(PlainFollowing, 1, 40, _scrollbar_placed)
     assert plain[:2] == [(False, 34), (True, 34)]
-    assert await _frames_of_a_resized_log(Following, 1, 40) == [(True, 34)]
-    plain = await _frames_of_a_resized_log(PlainFollowing, 40, 2)
+    assert await _frames_of_a_log(Following, 1, 40, _scrollbar_placed) == [(True, 34)]
+    plain = await _frames_of_a_log(PlainFollowing, 40, 2, _scrollbar_placed)
     assert plain[:2] == [(True, 0), (False, 0)]
-    assert await _frames_of_a_resized_log(Following, 40, 2) == [(False, 0)]
+    assert await _frames_of_a_log(Following, 40, 2, _scrollbar_placed) == [(False, 0)]
