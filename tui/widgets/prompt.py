@@ -13,7 +13,9 @@ from typing import ClassVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.dom import NoScreen
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import TextArea
 
 PLACEHOLDER = "Ask Claude…  (enter sends · ctrl+j new line · ↑ earlier prompts)"
@@ -159,6 +161,26 @@ class PromptInput(TextArea):
             self._recall(target)
             return
         super().action_cursor_down(select)
+
+    # ------------------------------------------------------------------ painting
+
+    # TextArea works its theme's styles out of the CSS at every paint, after each key's
+    # refresh has thrown away the styles it had looked up: a fifth of the frame that
+    # shows a typed character. They only change with the CSS applied to the prompt (a
+    # class, a pseudo class, the app's theme: Textual then calls `notify_style_update`,
+    # which is also when TextArea forgets the lines it painted) or with another
+    # TextArea theme; until then the styles worked out last still hold.
+    _styled: object = None
+
+    def notify_style_update(self) -> None:
+        self._styled = None
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._styled is self._theme:
+            return super(TextArea, self).render_lines(crop)  # skips `apply_css`
+        self._styled = self._theme
+        return super().render_lines(crop)
 
     # ------------------------------------------------------------------ actions
 
