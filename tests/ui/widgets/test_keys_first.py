@@ -14,6 +14,7 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.widgets import Static, TextArea
 from widget_helpers import CSS_PATHS
@@ -293,3 +294,62 @@ async def test_a_layout_that_shows_or_hides_a_scrollbar_lays_out_again_before_pa
     plain = await _frames_of_a_log(PlainFollowing, 40, 2, _scrollbar_placed)
     assert plain[:2] == [(True, 0), (False, 0)]
     assert await _frames_of_a_log(Following, 40, 2, _scrollbar_placed) == [(False, 0)]
+
+
+class Scrolled(FrameRateScreen):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            for n in range(30):
+                yield Static(f"line {n}", classes="line")
+        yield Static("below", id="below")
+
+
+class PlainScrolled(Screen[None]):
+    compose = Scrolled.compose
+
+
+async def _placings_after_an_offscreen_repaint(screen: type[Screen[Any]]) -> int:
+    """How many times the whole screen is placed again to look up a widget's region
+    after a frame repainted a widget scrolled off screen."""
+    app = FrameApp(screen)
+    async with app.run_test(size=(40, 8)) as pilot:
+        log = app.screen.query_one(VerticalScroll)
+        log.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        top, below = log.query(".line").first(), app.screen.query_one("#below")
+        compositor = app.screen._compositor
+        assert top not in compositor.visible_widgets
+        assert top.region.y < 0  # looked up: the map of every widget is whole
+        arrange = compositor._arrange_root
+        placings = 0
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            nonlocal placings
+            placings += not kwargs.get("visible_only", True)
+            return arrange(*args, **kwargs)
+
+        compositor._arrange_root = counting  # type: ignore[method-assign]
+        top.refresh()  # a repaint: nothing moves
+        await pilot.pause()
+        assert below.region == Region(0, 7, 40, 1)
+        return placings
+
+
+async def test_a_repaint_off_screen_keeps_the_map_of_where_widgets_are() -> None:
+    assert await _placings_after_an_offscreen_repaint(PlainScrolled) >= 1
+    assert await _placings_after_an_offscreen_repaint(Scrolled) == 0
+
+
+async def test_widgets_mounted_after_a_repaint_are_placed() -> None:
+    app = FrameApp(Scrolled)
+    async with app.run_test(size=(40, 8)) as pilot:
+        log = app.screen.query_one(VerticalScroll)
+        log.anchor()
+        await pilot.pause()
+        assert log.query(".line").first().region.y < 0
+        added = Static("added", classes="line")
+        await log.mount(added)
+        added.refresh()  # new, and not yet in the map: the map is made again
+        await pilot.pause()
+        assert added.region == Region(0, 6, 38, 1)  # beside the scrollbar
+        assert added in app.screen._compositor.visible_widgets
