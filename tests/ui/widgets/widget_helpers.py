@@ -1,5 +1,6 @@
 """Shared helpers for the widget tests: transcript entries in the CLI's shapes, turns
-built from them with the real `group_turns`, and a harness app for `ChatView`."""
+built from them with the real `group_turns`, a harness app for `ChatView`, and one
+for a screen of the test's own."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.message import Message
+from textual.screen import Screen
 
 from tui.agent.turns import Turn, group_turns
 from tui.paths import styles_dir
 from tui.widgets.chat import ChatView
+from tui.widgets.keys_first import KeysFirstApp
 
 SID = "sess-1"
 CSS_PATHS = [str(styles_dir() / "chat.tcss"), str(styles_dir() / "modals.tcss")]
@@ -145,6 +148,17 @@ class ChatApp(App[None]):
 
     def on_chat_view_cursor_left(self, message: ChatView.CursorLeft) -> None:
         self.posted.append(message)
+
+
+class FrameApp(KeysFirstApp[None]):
+    """An app on a screen of the given type."""
+
+    def __init__(self, screen: type[Screen[Any]]) -> None:
+        super().__init__()
+        self._screen_type = screen
+
+    def get_default_screen(self) -> Screen[Any]:
+        return self._screen_type()
 
 
 async def wait_for(
