@@ -63,19 +63,24 @@ async def test_a_repaint_off_screen_keeps_the_map_of_where_widgets_are() -> None
     assert await _placings_after_an_offscreen_repaint(Scrolled) == 0
 
 
-async def test_widgets_mounted_after_a_repaint_are_placed() -> None:
+async def test_a_repaint_of_a_widget_not_in_the_map_makes_the_map_again() -> None:
     app = FrameApp(Scrolled)
     async with app.run_test(size=(40, 8)) as pilot:
         log = app.screen.query_one(VerticalScroll)
         log.anchor()
         await pilot.pause()
-        assert log.query(".line").first().region.y < 0
+        top = log.query(".line").first()
+        compositor = app.screen._compositor
+        assert top.region.y < 0 and not compositor._full_map_invalidated
+        compositor.update_widgets({top})  # placed, off screen: the map holds
+        assert not compositor._full_map_invalidated
+        compositor.update_widgets({top, Static("not placed yet")})
+        assert compositor._full_map_invalidated
         added = Static("added", classes="line")
         await log.mount(added)
-        added.refresh()  # new, and not yet in the map: the map is made again
         await pilot.pause()
         assert added.region == Region(0, 6, 38, 1)  # beside the scrollbar
-        assert added in app.screen._compositor.visible_widgets
+        assert added in compositor.visible_widgets
 
 
 class Layered(FrameRateScreen):
